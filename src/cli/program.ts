@@ -1,0 +1,66 @@
+/**
+ * collapse-sim: a thin command-line layer over the library. Exit codes: 0 done,
+ * 2 bad input (one line on stderr, nothing written), 130/143 interrupted, 1 a bug.
+ */
+import { Command, CommanderError } from 'commander';
+import { InterruptedError, UsageError } from '../spec/errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { addRunOptions } from './options.js';
+import { runCommand } from './run-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('collapse-sim')
+    .description(
+      'Large-ensemble simulator of closed-loop retraining ("model collapse") in exponential families:\n' +
+        'many independent chains each sample data from their current model, refit, and repeat;\n' +
+        'the tool records when and how each chain collapses.',
+    )
+    .version(TOOL_VERSION)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .showSuggestionAfterError(true);
+
+  const run = program
+    .command('run')
+    .description('simulate an ensemble of chains and write one row per chain to an Arrow file')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  collapse-sim run                                   # Bernoulli, M = 100, 10000 chains\n' +
+        '  collapse-sim run --family ising --spins 10 --samples 50 --m0 0.2 --json\n' +
+        '  collapse-sim run --family gaussian --estimator unbiased --samples 20 --generations 5000\n' +
+        '  collapse-sim run --family categorical --categories 1000 --init zipf:1.1 --top-k 50\n',
+    )
+    .action(async (_options, command: Command) => runCommand(command));
+  addRunOptions(run);
+  return program;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`collapse-sim: ${message}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    process.stdout.write(program.helpInformation());
+    process.exit(2);
+  }
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message, 2);
+    if (error instanceof InterruptedError) fail(`${error.message}: stopped, no output file written`, error.signal === 'SIGINT' ? 130 : 143);
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') process.exit(0);
+      fail(`${error.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see collapse-sim --help)`, 2);
+    }
+    const detail = error instanceof Error ? (process.env['COLLAPSE_SIM_DEBUG'] ? error.stack : error.message) : String(error);
+    fail(`internal error: ${detail} (set COLLAPSE_SIM_DEBUG=1 for a stack trace)`, 1);
+  }
+}
+

@@ -1,0 +1,79 @@
+/**
+ * ChainBatch: the results of a contiguous block of chains, as columns. What every
+ * engine yields and what the writers and summaries consume; no engine-specific fields.
+ */
+export interface ChainBatch {
+  readonly firstChain: number;
+  readonly count: number;
+  /** First generation at which the chain was collapsed; −1 if never within T (censored). */
+  readonly collapseTime: Int32Array;
+  /** The absorbing value at collapse; NaN when censored or when the family has none. */
+  readonly outcome: Float64Array;
+  /** One array per family event (first generation it happened, −1 if never). */
+  readonly eventTimes: readonly Int32Array[];
+  /** One array per final column of the family (NaN = null where the column allows it). */
+  readonly finals: readonly Float64Array[];
+  /** Generations simulated, summed over the batch's chains (chains may stop early). */
+  readonly chainGenerations: number;
+  readonly trajectory: TrajectoryRows | null;
+}
+
+/** Per-generation rows for the first chains of a run. */
+export interface TrajectoryRows {
+  readonly length: number;
+  readonly chain: Uint32Array;
+  readonly generation: Int32Array;
+  /** One array per trajectory column of the family. */
+  readonly values: readonly Float64Array[];
+}
+
+/** Progress while a run is under way. */
+export interface Progress {
+  readonly chainsDone: number;
+  readonly chainGenerations: number;
+}
+
+/** A growable set of trajectory rows. */
+export class TrajectoryBuilder {
+  private chain = new Uint32Array(1024);
+  private generation = new Int32Array(1024);
+  private values: Float64Array[];
+  length = 0;
+
+  constructor(private readonly columnCount: number) {
+    this.values = Array.from({ length: columnCount }, () => new Float64Array(1024));
+  }
+
+  /** Appends one row; `row` holds the family's trajectory columns. */
+  push(chain: number, generation: number, row: Float64Array): void {
+    if (this.length === this.chain.length) this.grow();
+    this.chain[this.length] = chain;
+    this.generation[this.length] = generation;
+    for (let c = 0; c < this.columnCount; c++) this.values[c][this.length] = row[c];
+    this.length++;
+  }
+
+  build(): TrajectoryRows {
+    return {
+      length: this.length,
+      chain: this.chain.slice(0, this.length),
+      generation: this.generation.slice(0, this.length),
+      values: this.values.map((column) => column.slice(0, this.length)),
+    };
+  }
+
+  private grow(): void {
+    const capacity = this.chain.length * 2;
+    const chain = new Uint32Array(capacity);
+    chain.set(this.chain);
+    this.chain = chain;
+    const generation = new Int32Array(capacity);
+    generation.set(this.generation);
+    this.generation = generation;
+    this.values = this.values.map((column) => {
+      const grown = new Float64Array(capacity);
+      grown.set(column);
+      return grown;
+    });
+  }
+}

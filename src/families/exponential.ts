@@ -1,0 +1,99 @@
+/**
+ * Exponential(rate), sufficient statistic x: the mean is multiplied by Gamma(M, 1)/M each
+ * generation, so ln(mean) drifts by ψ(M) − ln M < 0 per step. Collapse is the first
+ * generation with mean_t ≤ ε mean₀.
+ */
+import { exponential } from '../rng/distributions/exponential.js';
+import { gamma } from '../rng/distributions/gamma.js';
+import { digamma, trigamma } from '../math/special.js';
+import { given, parseNumber, type RawOptions } from '../spec/parse.js';
+import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from './gaussian.js';
+
+export interface ExponentialParams {
+  readonly rate0: number;
+  readonly collapseThreshold: number;
+  readonly truthRate: number;
+}
+
+/**
+ * The L2-penalised fit of θ = −rate: mean = x̄ + c·rate = x̄ + c/mean, so
+ * mean = (x̄ + √(x̄² + 4c))/2, never 0.
+ */
+export function exponentialMeanWithL2(mean: number, c: number): number {
+  return (mean + Math.sqrt(mean * mean + 4 * c)) / 2;
+}
+
+function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
+  const meanFloor = params.collapseThreshold / params.rate0;
+  return {
+    family: 'exponential',
+    // The state is the mean 1/rate: it is what the fit produces and what collapses.
+    stateSize: 1,
+    statsSize: 2,
+    hasOutcome: false,
+    events: [],
+    finalColumns: [floatColumn('final_rate', 'rate at the last generation simulated')],
+    trajectoryColumns: [floatColumn('rate', 'fitted rate (1 / mean)')],
+    initialState: () => Float64Array.of(1 / params.rate0),
+    truthState: () => Float64Array.of(1 / params.truthRate),
+    createSampler(source) {
+      const standardExponential = exponential(source);
+      const gammaDraw = gamma(source);
+      return (state, count, mode, stats) => {
+        stats[0] = count;
+        if (mode === 'sufficient') {
+          stats[1] = state[0] * gammaDraw(count);
+          return;
+        }
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += state[0] * standardExponential();
+        stats[1] = sum;
+      };
+    },
+    addStats: addSums,
+    pseudoStats(weight, out) {
+      out[0] = weight;
+      out[1] = weight / params.truthRate;
+    },
+    fit(stats, state) {
+      const mean = stats[1] / stats[0];
+      state[0] = loop.l2 > 0 ? exponentialMeanWithL2(mean, loop.l2 / stats[0]) : mean;
+    },
+    isCollapsed: (state) => state[0] <= meanFloor,
+    outcome: () => NaN,
+    isFrozen: (state) => state[0] === 0,
+    writeFinals(state, out) {
+      out[0] = 1 / state[0];
+    },
+    writeTrajectory(state, out) {
+      out[0] = 1 / state[0];
+    },
+  };
+}
+
+export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
+  name: 'exponential',
+  summary: 'Exponential(rate): ln(mean) drifts down by ψ(M) − ln M per generation until mean ≤ ε mean₀',
+  options: [
+    { flag: 'rate0', valueName: '<rate>', description: 'initial rate > 0', defaultValue: '1' },
+    COLLAPSE_THRESHOLD_OPTION,
+    { flag: 'truth-rate', valueName: '<rate>', description: 'ground-truth rate > 0 (default: --rate0)' },
+  ],
+  resolve(raw: RawOptions): ExponentialParams {
+    const positive = { min: 0, minOpen: true };
+    const rate0 = given(raw, 'rate0') ? parseNumber(raw['rate0'], 'rate0', positive) : 1;
+    const collapseThreshold = parseCollapseThreshold(raw);
+    const truthRate = given(raw, 'truth-rate') ? parseNumber(raw['truth-rate'], 'truth-rate', positive) : rate0;
+    return { rate0, collapseThreshold, truthRate };
+  },
+  create: createModel,
+};
+
+/** Exact theory for pure maximum likelihood, replace regime. */
+export const exponentialTheory = {
+  /** E[ln mean_{t+1} − ln mean_t] = ψ(M) − ln M. */
+  logMeanDrift: (samples: number): number => digamma(samples) - Math.log(samples),
+  /** Var[ln mean_{t+1} − ln mean_t] = ψ′(M). */
+  logMeanStepVariance: (samples: number): number => trigamma(samples),
+};

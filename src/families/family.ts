@@ -1,0 +1,130 @@
+import type { BitStream } from '../rng/streams.js';
+import type { RawOptions } from '../spec/parse.js';
+
+export type FamilyName = 'bernoulli' | 'categorical' | 'gaussian' | 'poisson' | 'exponential' | 'ising';
+
+/**
+ * How a generation's data are drawn. `per-sample`: the M data points one by one, their
+ * sufficient statistics accumulated (the literal procedure). `sufficient`: the
+ * sufficient statistic drawn directly from its exact law: the same law, far fewer draws.
+ */
+export type SamplingMode = 'per-sample' | 'sufficient';
+export const SAMPLING_MODES: readonly SamplingMode[] = ['per-sample', 'sufficient'];
+
+/** A column of the per-chain output table or of the trajectory table. */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: 'float64' | 'int32' | 'uint32';
+  /** Null where the value does not exist (NaN in the engine's arrays becomes null). */
+  readonly nullable: boolean;
+  readonly description: string;
+}
+
+/** A family-specific command-line flag. */
+export interface FamilyOption {
+  readonly flag: string;
+  readonly valueName: string;
+  readonly description: string;
+  readonly defaultValue?: string;
+}
+
+/** What a family needs to know about the rest of the run. */
+export interface LoopConfig {
+  /** M: synthetic points per generation. */
+  readonly samples: number;
+  /** K: fresh ground-truth points per generation. */
+  readonly groundTruth: number;
+  /** a: prior pseudo-observations (MAP). */
+  readonly prior: number;
+  /** λ: L2 penalty on the natural parameters. */
+  readonly l2: number;
+}
+
+/**
+ * A first-passage event other than collapse, recorded as the first generation at which
+ * `happened` holds (an int32 column, null if it never did).
+ */
+export interface FamilyEvent {
+  readonly column: ColumnSpec;
+  happened(state: Float64Array): boolean;
+}
+
+/**
+ * Whose data a sampler draws: the model's own (synthetic, through the decoder where the
+ * family has one) or the ground truth's (real data, never reshaped).
+ */
+export type SamplerRole = 'model' | 'truth';
+
+/**
+ * Draws `count` data points from the model in `state` and writes their sufficient
+ * statistics into `stats` (overwriting it). One per bit stream, made by `createSampler`.
+ */
+export type StatsSampler = (state: Float64Array, count: number, mode: SamplingMode, stats: Float64Array) => void;
+
+/**
+ * One exponential family, configured for a run. The engine sees only flat float64
+ * arrays: a model `state` (parameters plus whatever the sampler needs) and `stats`
+ * (sufficient statistics; stats[0] is always the number of data points).
+ */
+export interface FamilyModel {
+  readonly family: FamilyName;
+  readonly stateSize: number;
+  readonly statsSize: number;
+  /** Whether collapses can have an outcome (an absorbing value); else `outcome` is null. */
+  readonly hasOutcome: boolean;
+  /** Per-chain columns after chain, collapse_time and outcome: events, then finals. */
+  readonly events: readonly FamilyEvent[];
+  readonly finalColumns: readonly ColumnSpec[];
+  readonly trajectoryColumns: readonly ColumnSpec[];
+
+  /** The model at generation 0. */
+  initialState(): Float64Array;
+  /** The ground-truth model that fresh real points and the prior come from. */
+  truthState(): Float64Array;
+  createSampler(source: BitStream, role: SamplerRole): StatsSampler;
+  /** into ← pooled statistics of the data in `into` and in `from`. */
+  addStats(into: Float64Array, from: Float64Array): void;
+  /** Statistics of `weight` pseudo-observations with the truth's moments (MAP). */
+  pseudoStats(weight: number, out: Float64Array): void;
+  /** Refit: the model whose mean parameters match `stats` (with the L2 penalty, if any). */
+  fit(stats: Float64Array, state: Float64Array): void;
+  /** The collapse test. */
+  isCollapsed(state: Float64Array): boolean;
+  /** The absorbing value of a collapsed state (e.g. 0 or 1), when `hasOutcome`. */
+  outcome(state: Float64Array): number;
+  /**
+   * Whether, fed only its own samples, the model can never change again (a point mass).
+   * Lets a chain stop early even where that is not a collapse (Ising frozen at m ≠ ±N).
+   */
+  isFrozen(state: Float64Array): boolean;
+  writeFinals(state: Float64Array, out: Float64Array): void;
+  writeTrajectory(state: Float64Array, out: Float64Array): void;
+}
+
+/** A family: its flags, how they resolve, and how a resolved configuration becomes a model. */
+export interface FamilyDefinition<Params = unknown> {
+  readonly name: FamilyName;
+  readonly summary: string;
+  readonly options: readonly FamilyOption[];
+  /** Validates the family's flags (throws UsageError) and returns plain, JSON-able parameters. */
+  resolve(raw: RawOptions, loop: LoopConfig): Params;
+  create(params: Params, loop: LoopConfig): FamilyModel;
+}
+
+/** Element-wise addition, the pooling rule for every family whose statistics are sums. */
+export function addSums(into: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
+}
+
+/** Declares a nullable int32 column for an event. */
+export function eventColumn(name: string, description: string): ColumnSpec {
+  return { name, type: 'int32', nullable: true, description };
+}
+
+export function floatColumn(name: string, description: string, nullable = false): ColumnSpec {
+  return { name, type: 'float64', nullable, description };
+}
+
+export function intColumn(name: string, description: string): ColumnSpec {
+  return { name, type: 'int32', nullable: false, description };
+}

@@ -1,0 +1,204 @@
+/**
+ * Gaussian(μ, σ²), sufficient statistics (x, x²), kept as (n, mean, M2 = Σ(x − mean)²)
+ * so that pooling (Chan et al.) stays accurate when σ² ≪ μ². With M points,
+ * mean ~ N(μ, σ²/M) and M2 ~ σ² χ²_{M−1}. Under the MLE σ² shrinks by (M−1)/M per step
+ * in expectation; under the unbiased estimator σ² is a martingale and still collapses,
+ * since E[Δ ln σ²] = ψ((M−1)/2) − ln((M−1)/2) < 0 (Shumailov et al. 2024, Thm 3.1).
+ * Collapse is the first generation with σ²_t ≤ ε σ²₀.
+ */
+import { chiSquared } from '../rng/distributions/chi-squared.js';
+import { normal } from '../rng/distributions/normal.js';
+import { digamma, trigamma } from '../math/special.js';
+import { solveIncreasing } from '../math/roots.js';
+import { UsageError } from '../spec/errors.js';
+import { given, parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
+import { floatColumn, type FamilyDefinition, type FamilyModel, type FamilyOption, type LoopConfig } from './family.js';
+
+export type VarianceEstimator = 'mle' | 'unbiased';
+export const VARIANCE_ESTIMATORS: readonly VarianceEstimator[] = ['mle', 'unbiased'];
+
+export interface GaussianParams {
+  readonly mu0: number;
+  readonly var0: number;
+  readonly estimator: VarianceEstimator;
+  /** ε: collapse when σ²_t ≤ ε σ²₀. */
+  readonly collapseThreshold: number;
+  readonly truthMu: number;
+  readonly truthVar: number;
+}
+
+export const DEFAULT_COLLAPSE_THRESHOLD = 1e-6;
+export const COLLAPSE_THRESHOLD_RULE = { min: 0, max: 1, minOpen: true, maxOpen: true };
+export function parseCollapseThreshold(raw: RawOptions): number {
+  return given(raw, 'collapse-threshold')
+    ? parseNumber(raw['collapse-threshold'], 'collapse-threshold', COLLAPSE_THRESHOLD_RULE)
+    : DEFAULT_COLLAPSE_THRESHOLD;
+}
+
+/** Shared by the two families whose collapse is a threshold crossing (gaussian, exponential). */
+export const COLLAPSE_THRESHOLD_OPTION: FamilyOption = {
+  flag: 'collapse-threshold',
+  valueName: '<ε>',
+  description: 'collapse when the variance (gaussian) or mean (exponential) falls to ε times its start, in (0, 1)',
+  defaultValue: String(DEFAULT_COLLAPSE_THRESHOLD),
+};
+
+/** Chan, Golub & LeVeque's pairwise update of (n, mean, M2). */
+export function poolMoments(into: Float64Array, from: Float64Array): void {
+  const nA = into[0];
+  const nB = from[0];
+  if (nB === 0) return;
+  if (nA === 0) {
+    into.set(from);
+    return;
+  }
+  const n = nA + nB;
+  const delta = from[1] - into[1];
+  into[1] += (delta * nB) / n;
+  into[2] += from[2] + (delta * delta * nA * nB) / n;
+  into[0] = n;
+}
+
+/**
+ * The L2-penalised fit of the natural parameters θ = (μ/v, −1/(2v)): with c = λ/n,
+ * mean x̄ and s² = M2/n it solves v − c/(2v) − s² − x̄² c(2v + c)/(v + c)² = 0 (increasing
+ * in v), then μ = x̄ v/(v + c). Returns [μ, v].
+ */
+export function gaussianWithL2(mean: number, spread: number, c: number): [number, number] {
+  const m2 = mean * mean;
+  const logVariance = solveIncreasing(
+    (x) => {
+      const v = Math.exp(x);
+      const vc = v + c;
+      const value = v - c / (2 * v) - spread - (m2 * c * (2 * v + c)) / (vc * vc);
+      const slope = v * (1 + c / (2 * v * v) + (2 * m2 * c * v) / (vc * vc * vc));
+      return [value, slope];
+    },
+    Math.log(Math.sqrt(c / 2)) - 1,
+    Math.log(Math.max(spread, Math.sqrt(c / 2))) + 1,
+  );
+  const v = Math.exp(logVariance);
+  return [(mean * v) / (v + c), v];
+}
+
+function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
+  const varianceFloor = params.collapseThreshold * params.var0;
+  const denominatorShift = params.estimator === 'unbiased' ? 1 : 0;
+  return {
+    family: 'gaussian',
+    stateSize: 2,
+    statsSize: 3,
+    hasOutcome: false,
+    events: [],
+    finalColumns: [
+      floatColumn('final_mu', 'μ at the last generation simulated'),
+      floatColumn('final_var', 'σ² at the last generation simulated'),
+    ],
+    trajectoryColumns: [floatColumn('mu', 'fitted mean μ'), floatColumn('var', 'fitted variance σ²')],
+    initialState: () => Float64Array.of(params.mu0, params.var0),
+    truthState: () => Float64Array.of(params.truthMu, params.truthVar),
+    createSampler(source) {
+      const standardNormal = normal(source);
+      const chiSquaredDraw = chiSquared(source);
+      return (state, count, mode, stats) => {
+        const mu = state[0];
+        const sigma = Math.sqrt(state[1]);
+        stats[0] = count;
+        if (mode === 'sufficient') {
+          stats[1] = mu + (sigma / Math.sqrt(count)) * standardNormal();
+          stats[2] = count > 1 ? state[1] * chiSquaredDraw(count - 1) : 0;
+          return;
+        }
+        // Welford's running mean and M2 over the points, one by one.
+        let mean = 0;
+        let sumSquares = 0;
+        for (let i = 0; i < count; i++) {
+          const x = mu + sigma * standardNormal();
+          const delta = x - mean;
+          mean += delta / (i + 1);
+          sumSquares += delta * (x - mean);
+        }
+        stats[1] = mean;
+        stats[2] = sumSquares;
+      };
+    },
+    addStats: poolMoments,
+    pseudoStats(weight, out) {
+      out[0] = weight;
+      out[1] = params.truthMu;
+      out[2] = weight * params.truthVar;
+    },
+    fit(stats, state) {
+      if (loop.l2 > 0) {
+        const [mu, variance] = gaussianWithL2(stats[1], stats[2] / stats[0], loop.l2 / stats[0]);
+        state[0] = mu;
+        state[1] = variance;
+        return;
+      }
+      state[0] = stats[1];
+      state[1] = stats[2] / (stats[0] - denominatorShift);
+    },
+    isCollapsed: (state) => state[1] <= varianceFloor,
+    outcome: () => NaN,
+    isFrozen: (state) => state[1] === 0,
+    writeFinals(state, out) {
+      out[0] = state[0];
+      out[1] = state[1];
+    },
+    writeTrajectory(state, out) {
+      out[0] = state[0];
+      out[1] = state[1];
+    },
+  };
+}
+
+export const gaussianFamily: FamilyDefinition<GaussianParams> = {
+  name: 'gaussian',
+  summary: 'Gaussian(μ, σ²): σ² shrinks (MLE) or random-walks down (unbiased) until σ² ≤ ε σ²₀',
+  options: [
+    { flag: 'mu0', valueName: '<μ>', description: 'initial mean', defaultValue: '0' },
+    { flag: 'var0', valueName: '<σ²>', description: 'initial variance > 0', defaultValue: '1' },
+    { flag: 'estimator', valueName: '<name>', description: 'variance estimator: mle (÷n) or unbiased (÷(n−1))', defaultValue: 'mle' },
+    COLLAPSE_THRESHOLD_OPTION,
+    { flag: 'truth-mu', valueName: '<μ>', description: 'ground-truth mean (default: --mu0)' },
+    { flag: 'truth-var', valueName: '<σ²>', description: 'ground-truth variance > 0 (default: --var0)' },
+  ],
+  resolve(raw: RawOptions, loop: LoopConfig): GaussianParams {
+    const finite = {};
+    const positive = { min: 0, minOpen: true };
+    const mu0 = given(raw, 'mu0') ? parseNumber(raw['mu0'], 'mu0', finite) : 0;
+    const var0 = given(raw, 'var0') ? parseNumber(raw['var0'], 'var0', positive) : 1;
+    const estimator = given(raw, 'estimator') ? parseChoice(raw['estimator'], 'estimator', VARIANCE_ESTIMATORS) : 'mle';
+    const collapseThreshold = parseCollapseThreshold(raw);
+    const truthMu = given(raw, 'truth-mu') ? parseNumber(raw['truth-mu'], 'truth-mu', finite) : mu0;
+    const truthVar = given(raw, 'truth-var') ? parseNumber(raw['truth-var'], 'truth-var', positive) : var0;
+    if (estimator === 'unbiased' && loop.samples + loop.groundTruth < 2) {
+      throw new UsageError('--estimator unbiased needs at least 2 points per generation (--samples plus --ground-truth ≥ 2)');
+    }
+    if (estimator === 'unbiased' && loop.l2 > 0) {
+      throw new UsageError('--l2 penalises the likelihood, so it needs --estimator mle');
+    }
+    return { mu0, var0, estimator, collapseThreshold, truthMu, truthVar };
+  },
+  create: createModel,
+};
+
+/** Exact theory for replace-regime fits on M points, no mitigation. */
+export const gaussianTheory = {
+  /** E[σ²_t]/σ²₀ = r^t, r = (M−1)/M for the MLE and 1 for the unbiased estimator. */
+  expectedVarianceRatio(samples: number, estimator: VarianceEstimator, generations: number): number {
+    return estimator === 'mle' ? Math.pow((samples - 1) / samples, generations) : 1;
+  },
+  /** E[σ⁴_t]/σ⁴₀ = (E[(χ²_{M−1}/c)²])^t = ((M−1)(M+1)/c²)^t with c = M or M−1. */
+  expectedSquaredVarianceRatio(samples: number, estimator: VarianceEstimator, generations: number): number {
+    const divisor = estimator === 'mle' ? samples : samples - 1;
+    return Math.pow(((samples - 1) * (samples + 1)) / (divisor * divisor), generations);
+  },
+  /** E[ln σ²_{t+1} − ln σ²_t] = ψ((M−1)/2) + ln 2 − ln c. */
+  logVarianceDrift(samples: number, estimator: VarianceEstimator): number {
+    const divisor = estimator === 'mle' ? samples : samples - 1;
+    return digamma((samples - 1) / 2) + Math.LN2 - Math.log(divisor);
+  },
+  /** Var[ln σ²_{t+1} − ln σ²_t] = ψ′((M−1)/2). */
+  logVarianceStepVariance: (samples: number): number => trigamma((samples - 1) / 2),
+};

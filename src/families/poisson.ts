@@ -1,0 +1,98 @@
+/**
+ * Poisson(λ), sufficient statistic x: Σx ~ Poisson(Mλ_t). Under maximum likelihood
+ * S_{t+1} = Σx ~ Poisson(S_t), a critical Galton–Watson process with Poisson(1)
+ * offspring, so λ = 0 is reached with probability 1 (but E[τ] = ∞: the tail is ~2/t).
+ */
+import { poisson } from '../rng/distributions/poisson.js';
+import { solveIncreasing } from '../math/roots.js';
+import { given, parseNumber, type RawOptions } from '../spec/parse.js';
+import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+
+export interface PoissonParams {
+  readonly lambda0: number;
+  readonly truthLambda: number;
+}
+
+/** λ = e^θ fitted with an L2 penalty on θ: solves e^θ + cθ = mean. */
+export function poissonWithL2(mean: number, c: number): number {
+  const theta = solveIncreasing((x) => [Math.exp(x) + c * x - mean, Math.exp(x) + c], -1, Math.log(Math.max(mean, 1)) + 1);
+  return Math.exp(theta);
+}
+
+function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
+  return {
+    family: 'poisson',
+    stateSize: 1,
+    statsSize: 2,
+    hasOutcome: true,
+    events: [],
+    finalColumns: [floatColumn('final_lambda', 'λ at the last generation simulated')],
+    trajectoryColumns: [floatColumn('lambda', 'fitted rate λ')],
+    initialState: () => Float64Array.of(params.lambda0),
+    truthState: () => Float64Array.of(params.truthLambda),
+    createSampler(source) {
+      const draw = poisson(source);
+      return (state, count, mode, stats) => {
+        stats[0] = count;
+        if (mode === 'sufficient') {
+          stats[1] = draw(count * state[0]);
+          return;
+        }
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += draw(state[0]);
+        stats[1] = sum;
+      };
+    },
+    addStats: addSums,
+    pseudoStats(weight, out) {
+      out[0] = weight;
+      out[1] = weight * params.truthLambda;
+    },
+    fit(stats, state) {
+      state[0] = loop.l2 > 0 ? poissonWithL2(stats[1] / stats[0], loop.l2 / stats[0]) : stats[1] / stats[0];
+    },
+    isCollapsed: (state) => state[0] === 0,
+    outcome: () => 0,
+    isFrozen: (state) => state[0] === 0,
+    writeFinals(state, out) {
+      out[0] = state[0];
+    },
+    writeTrajectory(state, out) {
+      out[0] = state[0];
+    },
+  };
+}
+
+export const poissonFamily: FamilyDefinition<PoissonParams> = {
+  name: 'poisson',
+  summary: 'Poisson(λ): a critical Galton–Watson process; absorbed at λ = 0',
+  options: [
+    { flag: 'lambda0', valueName: '<λ>', description: 'initial rate ≥ 0', defaultValue: '1' },
+    { flag: 'truth-lambda', valueName: '<λ>', description: 'ground-truth rate ≥ 0 (default: --lambda0)' },
+  ],
+  resolve(raw: RawOptions): PoissonParams {
+    const rate = { min: 0 };
+    const lambda0 = given(raw, 'lambda0') ? parseNumber(raw['lambda0'], 'lambda0', rate) : 1;
+    const truthLambda = given(raw, 'truth-lambda') ? parseNumber(raw['truth-lambda'], 'truth-lambda', rate) : lambda0;
+    return { lambda0, truthLambda };
+  },
+  create: createModel,
+};
+
+/** Exact theory for pure maximum likelihood, replace regime. */
+export const poissonTheory = {
+  /**
+   * P(τ ≤ t) = exp(Mλ₀(q_{t−1} − 1)), q₀ = 0, q_{k+1} = e^{q_k − 1}: S₁ ~ Poisson(Mλ₀)
+   * founders, each line extinct within k generations with probability q_k.
+   */
+  extinctionCdf(samples: number, lambda0: number, horizon: number): Float64Array {
+    const cdf = new Float64Array(horizon + 1);
+    if (lambda0 === 0) return cdf.fill(1);
+    let q = 0;
+    for (let t = 1; t <= horizon; t++) {
+      cdf[t] = Math.exp(samples * lambda0 * (q - 1));
+      q = Math.exp(q - 1);
+    }
+    return cdf;
+  },
+};

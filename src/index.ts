@@ -1,0 +1,24 @@
+/** collapse-sim's library API: everything the CLI uses is here. */
+export { FAMILIES, FAMILY_NAMES } from './families/index.js';
+export type { ColumnSpec, FamilyDefinition, FamilyModel, FamilyName, SamplingMode } from './families/family.js';
+export { bernoulliTheory } from './families/bernoulli.js';
+export { categoricalTheory } from './families/categorical.js';
+export { gaussianTheory } from './families/gaussian.js';
+export { poissonTheory } from './families/poisson.js';
+export { exponentialTheory } from './families/exponential.js';
+export { isingTheory, IsingLevels } from './families/ising.js';
+export { philox4x32 } from './rng/philox.js';
+export { keyFromSeed } from './rng/keys.js';
+export { openStream, PhiloxStream, StreamTag, Xor4096Stream, type BitStream } from './rng/streams.js';
+export * as distributions from './rng/distributions/index.js';
+export { resolveRunSpec, type RunSpec, type Regime } from './spec/run-spec.js';
+export { UsageError, InterruptedError } from './spec/errors.js';
+export type { Engine } from './engine/engine.js';
+export type { ChainBatch, TrajectoryRows } from './engine/batch.js';
+export { ReferenceEngine, createFamilyModel } from './engine/reference.js';
+export { runSimulation, type RunResult } from './run.js';
+export { CollapseSummary } from './stats/summary.js';
+export { wilsonInterval } from './stats/wilson.js';
+export { wrightFisherAbsorption } from './stats/wright-fisher.js';
+export { PROVENANCE_KEY } from './io/tables.js';
+export { TOOL_VERSION } from './version.js';

@@ -1,0 +1,46 @@
+import { AsyncByteQueue, RecordBatchFileWriter, type RecordBatch, type Schema } from 'apache-arrow';
+import { AtomicFile } from './atomic-file.js';
+
+/** apache-arrow's writer pushes bytes into a queue; this one writes them through at once. */
+class FileSink extends AsyncByteQueue {
+  constructor(private readonly file: AtomicFile) {
+    super();
+  }
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.file.write(value);
+  }
+}
+
+/**
+ * Streams record batches into an Arrow IPC file (the random-access "file" format that
+ * pandas, polars, DuckDB and R read), atomically: see AtomicFile.
+ */
+export class ArrowFileWriter {
+  private readonly file: AtomicFile;
+  private readonly writer = new RecordBatchFileWriter();
+  rows = 0;
+
+  constructor(path: string, flag: string, readonly schema: Schema) {
+    this.file = AtomicFile.create(path, flag);
+    this.writer.reset(new FileSink(this.file), schema);
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  write(batch: RecordBatch): void {
+    this.writer.write(batch);
+    this.rows += batch.numRows;
+  }
+
+  /** Writes the footer and moves the file into place. */
+  commit(): void {
+    this.writer.finish();
+    this.file.commit();
+  }
+
+  discard(): void {
+    this.file.discard();
+  }
+}

@@ -1,0 +1,28 @@
+import { keyFromSeed, keyToHex } from '../rng/keys.js';
+import type { RunSpec } from '../spec/run-spec.js';
+import { TOOL_VERSION } from '../version.js';
+
+/**
+ * What is stored with every output (schema metadata key `collapse_sim`): the exact
+ * resolved configuration, the key the seed became, the backend that really ran and the
+ * tool's version. Nothing time-dependent, so equal runs give byte-identical files.
+ */
+export interface Provenance {
+  readonly tool: 'collapse-sim';
+  readonly version: string;
+  /** The Philox key derived from the seed (hex), or null for --rng seedrandom. */
+  readonly key: string | null;
+  /** The backend that produced the rows. */
+  readonly backend: string;
+  readonly config: RunSpec;
+}
+
+export function provenanceOf(spec: RunSpec, backend: string): Provenance {
+  return {
+    tool: 'collapse-sim',
+    version: TOOL_VERSION,
+    key: spec.rng === 'philox' ? keyToHex(keyFromSeed(spec.seed)) : null,
+    backend,
+    config: { ...spec, backend },
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * RunSpec: one run, validated and fully resolved. It is plain JSON (stored verbatim as
+ * the provenance of every output file) and everything an engine needs.
+ */
+import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
+import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
+import { RNG_KINDS, type RngKind } from '../rng/streams.js';
+import { UsageError } from './errors.js';
+import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
+
+export type Regime = { readonly kind: 'replace' } | { readonly kind: 'accumulate' } | { readonly kind: 'window'; readonly width: number };
+
+export interface TrajectorySpec {
+  /** Record every `every`-th generation (and the last one simulated). */
+  readonly every: number;
+  /** ... for chains 0 .. chains − 1. */
+  readonly chains: number;
+  readonly out: string;
+}
+
+export interface RunSpec extends LoopConfig {
+  readonly family: FamilyName;
+  /** The family's own resolved parameters (see the family module). */
+  readonly familyParams: unknown;
+  readonly chains: number;
+  readonly generations: number;
+  /** The seed as text: `--seed 0` and `"seed": 0` are the same seed. */
+  readonly seed: string;
+  readonly rng: RngKind;
+  readonly mode: SamplingMode;
+  readonly backend: string;
+  readonly regime: Regime;
+  /** Chains per record batch (bounds memory; never changes results). */
+  readonly batchSize: number;
+  readonly out: string;
+  readonly trajectories: TrajectorySpec | null;
+}
+
+export const BACKENDS = ['reference'] as const;
+
+/** Limits: chain indices and generations are 32-bit counter words; times are int32. */
+export const MAX_CHAINS = 0xffffffff;
+export const MAX_GENERATIONS = 0x7fffffff;
+export const MAX_SAMPLES = 1e9;
+export const DEFAULT_OUT = 'collapse-times.arrow';
+
+/** An option shared by every family. */
+export interface CommonOption {
+  readonly flag: string;
+  readonly valueName?: string;
+  readonly description: string;
+  readonly defaultValue?: string;
+  /** A switch (no value). */
+  readonly boolean?: boolean;
+}
+
+export const COMMON_OPTIONS: readonly CommonOption[] = [
+  { flag: 'family', valueName: '<name>', description: `exponential family: ${FAMILY_NAMES.join(', ')}`, defaultValue: 'bernoulli' },
+  { flag: 'samples', valueName: '<M>', description: 'synthetic points drawn per generation, an integer ≥ 1', defaultValue: '100' },
+  { flag: 'chains', valueName: '<n>', description: `independent chains, 1..${MAX_CHAINS}`, defaultValue: '10000' },
+  { flag: 'generations', valueName: '<T>', description: 'generations at most per chain (chains not collapsed by then are censored)', defaultValue: '100000' },
+  { flag: 'seed', valueName: '<seed>', description: 'an integer or any string', defaultValue: '0' },
+  { flag: 'mode', valueName: '<mode>', description: 'per-sample (draw each point) or sufficient (draw the sufficient statistic from its exact law)', defaultValue: 'per-sample' },
+  { flag: 'rng', valueName: '<kind>', description: 'philox (counter-based Philox4x32-10) or seedrandom (xor4096, independent check)', defaultValue: 'philox' },
+  { flag: 'backend', valueName: '<name>', description: `engine: ${BACKENDS.join(', ')}`, defaultValue: 'reference' },
+  { flag: 'ground-truth', valueName: '<K>', description: 'fresh ground-truth points added per generation, an integer ≥ 0', defaultValue: '0' },
+  { flag: 'prior', valueName: '<a>', description: 'MAP: a ≥ 0 pseudo-observations with the ground truth\'s moments', defaultValue: '0' },
+  { flag: 'l2', valueName: '<λ>', description: 'L2 penalty λ ≥ 0 on the natural parameters', defaultValue: '0' },
+  { flag: 'regime', valueName: '<regime>', description: 'data each fit sees: replace (this generation), accumulate (all so far) or window:<W> (last W)', defaultValue: 'replace' },
+  { flag: 'batch-size', valueName: '<n>', description: 'chains per output record batch (memory bound; results do not depend on it)', defaultValue: '65536' },
+  { flag: 'out', valueName: '<path>', description: 'Arrow IPC output file', defaultValue: DEFAULT_OUT },
+  { flag: 'trajectories', valueName: '<spec>', description: 'also write per-generation parameters: every:<k>,chains:<n>' },
+  { flag: 'trajectories-out', valueName: '<path>', description: 'trajectory file (default: <out>.trajectories.arrow)' },
+  { flag: 'json', description: 'print one JSON object on stdout instead of the human summary', boolean: true },
+  { flag: 'quiet', description: 'no progress bar', boolean: true },
+  { flag: 'config', valueName: '<file.json>', description: 'read options from a JSON object with the flags as keys (flags given here win)' },
+];
+
+export function parseRegime(value: unknown): Regime {
+  if (value === 'replace' || value === 'accumulate') return { kind: value };
+  if (typeof value === 'string' && value.startsWith('window:')) {
+    return { kind: 'window', width: parseNumber(value.slice(7), 'regime window:<W>', { min: 1, max: MAX_GENERATIONS, integer: true }) };
+  }
+  throw new UsageError(`--regime must be replace, accumulate or window:<W> (got ${JSON.stringify(value)})`);
+}
+
+export function regimeToString(regime: Regime): string {
+  return regime.kind === 'window' ? `window:${regime.width}` : regime.kind;
+}
+
+/** Parses every:<k>,chains:<n>. */
+export function parseTrajectories(value: unknown, out: string, trajectoriesOut: string | null): TrajectorySpec {
+  const text = typeof value === 'string' ? value : '';
+  const match = /^every:([^,]+),chains:([^,]+)$/.exec(text.trim());
+  if (!match) throw new UsageError(`--trajectories must be every:<k>,chains:<n> (got ${JSON.stringify(value)})`);
+  const every = parseNumber(match[1], 'trajectories every:<k>', { min: 1, max: MAX_GENERATIONS, integer: true });
+  const chains = parseNumber(match[2], 'trajectories chains:<n>', { min: 1, max: MAX_CHAINS, integer: true });
+  return { every, chains, out: trajectoriesOut ?? defaultTrajectoriesPath(out) };
+}
+
+export function defaultTrajectoriesPath(out: string): string {
+  return out.endsWith('.arrow') ? `${out.slice(0, -6)}.trajectories.arrow` : `${out}.trajectories.arrow`;
+}
+
+/** Validates raw options (from flags and config) into a RunSpec. Throws UsageError. */
+export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BACKENDS): RunSpec {
+  const family = given(raw, 'family') ? parseChoice(raw['family'], 'family', FAMILY_NAMES) : 'bernoulli';
+  const definition = FAMILIES[family];
+
+  // A flag of another family is a mistake worth naming, not something to ignore.
+  const ownFlags = new Set(definition.options.map((option) => option.flag));
+  for (const other of FAMILY_NAMES) {
+    if (other === family) continue;
+    for (const option of FAMILIES[other].options) {
+      if (!ownFlags.has(option.flag) && given(raw, option.flag)) {
+        throw new UsageError(`--${option.flag} belongs to --family ${other}, not ${family}`);
+      }
+    }
+  }
+
+  const samples = given(raw, 'samples') ? parseNumber(raw['samples'], 'samples', { min: 1, max: MAX_SAMPLES, integer: true }) : 100;
+  const chains = given(raw, 'chains') ? parseNumber(raw['chains'], 'chains', { min: 1, max: MAX_CHAINS, integer: true }) : 10000;
+  const generations = given(raw, 'generations')
+    ? parseNumber(raw['generations'], 'generations', { min: 1, max: MAX_GENERATIONS, integer: true })
+    : 100000;
+  const seed = given(raw, 'seed') ? parseText(raw['seed'], 'seed') : '0';
+  const mode = given(raw, 'mode') ? parseChoice(raw['mode'], 'mode', SAMPLING_MODES) : 'per-sample';
+  const rng = given(raw, 'rng') ? parseChoice(raw['rng'], 'rng', RNG_KINDS) : 'philox';
+  const backend = given(raw, 'backend') ? parseChoice(raw['backend'], 'backend', backends) : backends[0];
+  const groundTruth = given(raw, 'ground-truth')
+    ? parseNumber(raw['ground-truth'], 'ground-truth', { min: 0, max: MAX_SAMPLES, integer: true })
+    : 0;
+  const prior = given(raw, 'prior') ? parseNumber(raw['prior'], 'prior', { min: 0 }) : 0;
+  const l2 = given(raw, 'l2') ? parseNumber(raw['l2'], 'l2', { min: 0 }) : 0;
+  const regime = given(raw, 'regime') ? parseRegime(raw['regime']) : { kind: 'replace' as const };
+  const batchSize = given(raw, 'batch-size') ? parseNumber(raw['batch-size'], 'batch-size', { min: 1, max: 1 << 24, integer: true }) : 65536;
+  const out = given(raw, 'out') ? parseText(raw['out'], 'out') : DEFAULT_OUT;
+  const trajectoriesOut = given(raw, 'trajectories-out') ? parseText(raw['trajectories-out'], 'trajectories-out') : null;
+  if (trajectoriesOut !== null && !given(raw, 'trajectories')) {
+    throw new UsageError('--trajectories-out needs --trajectories every:<k>,chains:<n>');
+  }
+  const trajectories = given(raw, 'trajectories') ? parseTrajectories(raw['trajectories'], out, trajectoriesOut) : null;
+  if (trajectories !== null && trajectories.out === out) {
+    throw new UsageError('--trajectories-out must differ from --out');
+  }
+  if (rng === 'seedrandom' && backend !== 'reference') {
+    throw new UsageError('--rng seedrandom is sequential and runs on --backend reference only');
+  }
+
+  const loop: LoopConfig = { samples, groundTruth, prior, l2 };
+  const familyParams = definition.resolve(raw, loop);
+  return {
+    family,
+    familyParams,
+    samples,
+    chains,
+    generations,
+    seed,
+    rng,
+    mode,
+    backend,
+    groundTruth,
+    prior,
+    l2,
+    regime,
+    batchSize,
+    out,
+    trajectories,
+  };
+}
+
+/** Whether any mitigation feeds the chain outside data (then it never stops early). */
+export function hasMitigation(spec: Pick<RunSpec, 'groundTruth' | 'prior' | 'l2'>): boolean {
+  return spec.groundTruth > 0 || spec.prior > 0 || spec.l2 > 0;
+}

@@ -1,0 +1,91 @@
+/**
+ * Shared test helpers. Tolerances come from sample sizes: a moment is checked within
+ * Z_TOLERANCE standard errors (two-sided false-failure probability 6e-5), a distribution
+ * with a test whose p-value must exceed P_VALUE_FLOOR.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { createFamilyModel, ReferenceEngine } from '../src/engine/reference.js';
+import { resolveRunSpec, type RunSpec } from '../src/spec/run-spec.js';
+import type { RawOptions } from '../src/spec/parse.js';
+
+export const Z_TOLERANCE = 4;
+export const P_VALUE_FLOOR = 1e-3;
+
+/** |estimate − expected| ≤ Z_TOLERANCE · standardError. */
+export function expectWithinStandardErrors(estimate: number, expected: number, standardError: number, label = ''): void {
+  const z = Math.abs(estimate - expected) / standardError;
+  expect(z, `${label} estimate ${estimate} vs ${expected} (s.e. ${standardError}): ${z.toFixed(2)} s.e. apart`).toBeLessThanOrEqual(Z_TOLERANCE);
+}
+
+export function expectPValue(pValue: number, label = ''): void {
+  expect(pValue, `${label} p-value`).toBeGreaterThan(P_VALUE_FLOOR);
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+export function variance(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += (values[i] - m) ** 2;
+  return sum / (values.length - 1);
+}
+
+/** Standard error of the sample variance, from the sample's fourth central moment. */
+export function varianceStandardError(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let second = 0;
+  let fourth = 0;
+  for (let i = 0; i < values.length; i++) {
+    const d = values[i] - m;
+    second += d * d;
+    fourth += d ** 4;
+  }
+  const n = values.length;
+  second /= n;
+  fourth /= n;
+  return Math.sqrt((fourth - second * second) / n);
+}
+
+export interface Ensemble {
+  spec: RunSpec;
+  collapseTime: Int32Array;
+  outcome: Float64Array;
+  eventTimes: Int32Array[];
+  /** By final column name. */
+  finals: Record<string, Float64Array>;
+  chainGenerations: number;
+}
+
+/** Runs the reference engine in memory (no files) and concatenates its batches. */
+export async function simulate(options: RawOptions): Promise<Ensemble> {
+  const spec = resolveRunSpec({ out: '/nonexistent/never-written.arrow', ...options });
+  const engine = new ReferenceEngine();
+  const collapseTime = new Int32Array(spec.chains);
+  const outcome = new Float64Array(spec.chains);
+  const finals: Record<string, Float64Array> = {};
+  let chainGenerations = 0;
+  const model = createFamilyModel(spec);
+  const eventTimes = model.events.map(() => new Int32Array(spec.chains));
+  for (const column of model.finalColumns) finals[column.name] = new Float64Array(spec.chains);
+  for await (const batch of engine.run(spec)) {
+    collapseTime.set(batch.collapseTime, batch.firstChain);
+    outcome.set(batch.outcome, batch.firstChain);
+    batch.eventTimes.forEach((times, e) => eventTimes[e].set(times, batch.firstChain));
+    batch.finals.forEach((values, c) => finals[model.finalColumns[c].name].set(values, batch.firstChain));
+    chainGenerations += batch.chainGenerations;
+  }
+  return { spec, collapseTime, outcome, eventTimes, finals, chainGenerations };
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function temporaryDirectory(): [string, () => void] {
+  const directory = mkdtempSync(join(tmpdir(), 'collapse-sim-test-'));
+  return [directory, () => rmSync(directory, { recursive: true, force: true })];
+}
