@@ -2,13 +2,15 @@ import type { BitStream } from '../streams.js';
 import { openUnit, unit } from '../uniform.js';
 import { stirlingTail } from '../../math/special.js';
 
-/** Below this n·min(p, 1−p), inversion beats rejection. */
-export const BINOMIAL_INVERSION_LIMIT = 10;
+import { INVERSION_LIMIT } from '../limits.js';
+
+/** Below this n·min(p, 1−p), inversion beats rejection (see ../limits.ts for the value). */
+export const BINOMIAL_INVERSION_LIMIT = INVERSION_LIMIT;
 
 /**
  * Binomial(n, p). Works with q = min(p, 1 − p) (and reflects), so the absorbing end
  * k = 0 (or k = n) is always the well-resolved head of the distribution. Sequential
- * inversion for n·q < 10; above, Hörmann's BTRS ("The generation of binomial random
+ * inversion for n·q below about 10; above, Hörmann's BTRS ("The generation of binomial random
  * variates", J. Statist. Comput. Simul. 46, 1993), as in TensorFlow and JAX.
  */
 export function binomial(source: BitStream): (n: number, p: number) => number {

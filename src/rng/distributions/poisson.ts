@@ -2,11 +2,13 @@ import type { BitStream } from '../streams.js';
 import { openUnit, unit } from '../uniform.js';
 import { logFactorial } from '../../math/special.js';
 
-/** Below this mean, inversion (about mean + 1 comparisons) beats rejection. */
-export const POISSON_INVERSION_LIMIT = 10;
+import { INVERSION_LIMIT } from '../limits.js';
+
+/** Below this mean, inversion (about mean + 1 comparisons) beats rejection (see ../limits.ts). */
+export const POISSON_INVERSION_LIMIT = INVERSION_LIMIT;
 
 /**
- * Poisson(mean): sequential inversion for mean < 10; above, Hörmann's PTRS transformed
+ * Poisson(mean): sequential inversion for mean below about 10; above, Hörmann's PTRS transformed
  * rejection ("The transformed rejection method for generating Poisson random
  * variables", Insurance: Mathematics and Economics 12, 1993), as in TensorFlow and JAX.
  */

@@ -1,0 +1,328 @@
+/**
+ * Kernel-source helpers shared by the family kernels: counters, exact integer thresholds,
+ * and float32 samplers for sufficient mode.
+ *
+ * Two kinds of draws, as in the reference (src/rng, src/families):
+ *  - per-sample draws consume the stream (chain, generation, tag) exactly as the reference
+ *    does — uniform i is word i mod 4 of block ⌊i/4⌋ — and compare it with exact integer
+ *    thresholds, so discrete families match the reference bit for bit;
+ *  - sufficient-mode samplers (binomial, Poisson, gamma, normal) run the reference's
+ *    algorithms in float32, reading the same stream positions through a streamReader: a
+ *    chain follows the reference until a float32 decision differs from the float64 one
+ *    (rare), and the law is the same.
+ *
+ * Every generated variable name carries a fresh prefix (see freshName).
+ */
+import { freshName, philoxBlock } from './philox.js';
+import { INVERSION_LIMIT } from '../src/rng/limits.js';
+
+/** 2^24: 24-bit uniforms u satisfy 0 ≤ u < U24. */
+export const U24 = 16777216;
+
+/** [h, l] limb expressions of a non-negative integer expression below 2^24. */
+export function limbs(expression) {
+  return [`Math.floor((${expression}) / 65536)`, `((${expression}) % 65536)`];
+}
+
+/**
+ * Philox block at counter (chain, generation, block, tag); chain given as limb variables
+ * chainH, chainL, generation and block as float expressions below 2^24.
+ */
+export function counterBlock(style, generation, block, tag, out) {
+  return philoxBlock(style, [['chainH', 'chainL'], limbs(generation), limbs(block), ['0', String(tag)]], out);
+}
+
+/**
+ * out = ⌈num·2^24/den⌉ for integers 0 ≤ num ≤ den < 2^23, by binary long division (every
+ * intermediate below 2^24, so exact in float32). A uniform u is then below num/den exactly
+ * when u < out: the reference's test u < p·2^24 for p = num/den.
+ */
+export function exactThreshold(num, den, out) {
+  const q = freshName('tq');
+  return `let ${out} = 0;
+{
+  let ${q}r = ${num}; let ${q}q = 0;
+  for (let ${q}i = 0; ${q}i < 24; ${q}i++) {
+    ${q}r = ${q}r * 2; ${q}q = ${q}q * 2;
+    if (${q}r >= ${den}) { ${q}r = ${q}r - (${den}); ${q}q = ${q}q + 1; }
+  }
+  ${out} = ${q}q;
+  if (${q}r > 0) ${out} = ${q}q + 1;
+}`;
+}
+
+/**
+ * Emits `body(uniforms)` once per data point, points 0..count−1, where point j consumes
+ * uniforms j·per … j·per + per − 1 of the stream (chain, generation, tag) — the order in
+ * which the reference draws them. `per` is 1 or 2 (a block of four serves 4 or 2 points).
+ */
+export function forEachPoint(style, { generation, tag, count, per, body }) {
+  const p = freshName('pt');
+  const pointsPerBlock = 4 / per;
+  const fullBlocks = Math.floor(count / pointsPerBlock);
+  const rest = count % pointsPerBlock;
+  const points = (prefix, n) => {
+    const lines = [];
+    for (let j = 0; j < n; j++) lines.push(body(Array.from({ length: per }, (_, k) => `${prefix}${j * per + k}`)));
+    return lines.join('\n');
+  };
+  const lines = [];
+  if (fullBlocks > 0) {
+    lines.push(`for (let ${p}b = 0; ${p}b < ${fullBlocks}; ${p}b++) {`, counterBlock(style, generation, `${p}b`, tag, `${p}w`), points(`${p}w`, pointsPerBlock), '}');
+  }
+  if (rest > 0) lines.push('{', counterBlock(style, generation, String(fullBlocks), tag, `${p}z`), points(`${p}z`, rest), '}');
+  return lines.join('\n');
+}
+
+/**
+ * out = number of i < count with u_i < threshold, u_i the per-sample uniforms of
+ * (chain, generation, tag): the Bernoulli draws of the reference, in its order.
+ */
+export function countBelow(style, { generation, tag, count, threshold, out }) {
+  return `let ${out} = 0;\n${forEachPoint(style, { generation, tag, count, per: 1, body: ([u]) => `if (${u} < ${threshold}) ${out} = ${out} + 1;` })}`;
+}
+
+/**
+ * A sequential reader of the stream (chain, generation, tag), for draws that consume a
+ * variable number of uniforms (rejection samplers) in the reference's order: uniform i is
+ * word i mod 4 of block ⌊i/4⌋. `declare` starts it at uniform 0; `next(out)` emits code
+ * setting `out` to the next uniform (computing a block only when the read crosses into it).
+ */
+export function streamReader(style, { generation, tag }) {
+  const r = freshName('sr');
+  return {
+    declare: `let ${r}pos = 0; let ${r}loaded = -1; let ${r}w0 = 0; let ${r}w1 = 0; let ${r}w2 = 0; let ${r}w3 = 0;`,
+    next(out) {
+      const b = freshName('srb');
+      return `const ${out}blk = Math.floor(${r}pos / 4);
+if (${out}blk !== ${r}loaded) {
+  ${counterBlock(style, generation, `${out}blk`, tag, b)}
+  ${r}w0 = ${b}0; ${r}w1 = ${b}1; ${r}w2 = ${b}2; ${r}w3 = ${b}3; ${r}loaded = ${out}blk;
+}
+const ${out}lane = ${r}pos - 4 * ${out}blk;
+let ${out} = ${r}w0;
+if (${out}lane === 1) ${out} = ${r}w1;
+if (${out}lane === 2) ${out} = ${r}w2;
+if (${out}lane === 3) ${out} = ${r}w3;
+${r}pos = ${r}pos + 1;`;
+    },
+  };
+}
+
+/** Open uniform (0, 1) from a 24-bit integer, as the reference's openUnit. */
+export function open(u) {
+  return `((${u} + 0.5) / ${U24})`;
+}
+
+/** ln k! − [(k + ½) ln(k + 1) − (k + 1) + ½ ln 2π]: exact table below 10, series above. */
+const STIRLING_TAIL = [
+  0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509, 0.0166446911898211,
+  0.0138761288230707, 0.0118967099458917, 0.010411265261972, 0.00925546218271273, 0.00833056343336287,
+];
+function stirlingTail(k, out) {
+  return [
+    `let ${out} = 0;`,
+    `{ const kp = ${k} + 1; const kq = kp * kp; ${out} = (0.08333333333333333 - (0.002777777777777778 - 0.0007936507936507937 / kq) / kq) / kp; }`,
+    ...STIRLING_TAIL.map((value, i) => `if (${k} === ${i}) ${out} = ${value};`),
+  ].join('\n');
+}
+
+/**
+ * out ~ Binomial(n, p) as the reference (src/rng/distributions/binomial.ts): reflect to
+ * q = min(p, 1 − p); inversion (one uniform) below INVERSION_LIMIT, else BTRS (two per attempt).
+ */
+export function binomialSample(reader, { n, p, out }) {
+  const q = freshName('bn');
+  return `let ${out} = 0;
+{
+  const ${q}n = ${n};
+  const ${q}p = ${p};
+  if (${q}p >= 1) ${out} = ${q}n;
+  if (${q}p > 0 && ${q}p < 1 && ${q}n > 0) {
+    let ${q}pp = ${q}p;
+    if (${q}p > 0.5) ${q}pp = 1 - ${q}p;
+    let ${q}k = 0;
+    if (${q}n * ${q}pp < ${INVERSION_LIMIT}) {
+      ${reader.next(`${q}i`)}
+      const ${q}u = ${q}i / ${U24};
+      const ${q}odds = ${q}pp / (1 - ${q}pp);
+      let ${q}prob = Math.exp(${q}n * Math.log(1 - ${q}pp));
+      let ${q}cdf = ${q}prob;
+      for (let ${q}j = 0; ${q}j < 1000; ${q}j++) {
+        if (${q}u < ${q}cdf || ${q}k >= ${q}n) break;
+        ${q}prob = ${q}prob * ((${q}n - ${q}k) / (${q}k + 1)) * ${q}odds;
+        ${q}k = ${q}k + 1;
+        ${q}cdf = ${q}cdf + ${q}prob;
+      }
+    } else {
+      const ${q}qq = 1 - ${q}pp;
+      const ${q}spq = Math.sqrt(${q}n * ${q}pp * ${q}qq);
+      const ${q}b = 1.15 + 2.53 * ${q}spq;
+      const ${q}a = -0.0873 + 0.0248 * ${q}b + 0.01 * ${q}pp;
+      const ${q}c = ${q}n * ${q}pp + 0.5;
+      const ${q}vr = 0.92 - 4.2 / ${q}b;
+      const ${q}rr = ${q}pp / ${q}qq;
+      const ${q}alpha = (2.83 + 5.1 / ${q}b) * ${q}spq;
+      const ${q}m = Math.floor((${q}n + 1) * ${q}pp);
+      ${stirlingTail(`${q}m`, `${q}fm`)}
+      ${stirlingTail(`(${q}n - ${q}m)`, `${q}fnm`)}
+      let ${q}done = 0;
+      for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
+        if (${q}done > 0) break;
+        ${reader.next(`${q}u24`)}
+        ${reader.next(`${q}v24`)}
+        const ${q}u = ${open(`${q}u24`)} - 0.5;
+        const ${q}v = ${open(`${q}v24`)};
+        const ${q}us = 0.5 - Math.abs(${q}u);
+        const ${q}kk = Math.floor((2 * ${q}a / ${q}us + ${q}b) * ${q}u + ${q}c);
+        if (${q}kk >= 0 && ${q}kk <= ${q}n) {
+          if (${q}us >= 0.07 && ${q}v <= ${q}vr) {
+            ${q}k = ${q}kk; ${q}done = 1;
+          } else {
+            const ${q}lv = Math.log(${q}v * ${q}alpha / (${q}a / (${q}us * ${q}us) + ${q}b));
+            ${stirlingTail(`${q}kk`, `${q}fk`)}
+            ${stirlingTail(`(${q}n - ${q}kk)`, `${q}fnk`)}
+            const ${q}bound = (${q}m + 0.5) * Math.log((${q}m + 1) / (${q}rr * (${q}n - ${q}m + 1)))
+              + (${q}n + 1) * Math.log((${q}n - ${q}m + 1) / (${q}n - ${q}kk + 1))
+              + (${q}kk + 0.5) * Math.log(${q}rr * (${q}n - ${q}kk + 1) / (${q}kk + 1))
+              + ${q}fm + ${q}fnm - ${q}fk - ${q}fnk;
+            if (${q}lv <= ${q}bound) { ${q}k = ${q}kk; ${q}done = 1; }
+          }
+        }
+      }
+    }
+    ${out} = ${q}k;
+    if (${q}p > 0.5) ${out} = ${q}n - ${q}k;
+  }
+}`;
+}
+
+/** out ~ Poisson(mean) as the reference: inversion below INVERSION_LIMIT (one uniform), PTRS above (two per attempt). */
+export function poissonSample(reader, { mean, out }) {
+  const q = freshName('ps');
+  return `let ${out} = 0;
+{
+  const ${q}m = ${mean};
+  if (${q}m > 0 && ${q}m < ${INVERSION_LIMIT}) {
+    ${reader.next(`${q}i`)}
+    const ${q}u = ${q}i / ${U24};
+    let ${q}prob = Math.exp(-${q}m);
+    let ${q}cdf = ${q}prob;
+    for (let ${q}j = 0; ${q}j < 256; ${q}j++) {
+      if (${q}u < ${q}cdf) break;
+      ${out} = ${out} + 1;
+      ${q}prob = ${q}prob * ${q}m / ${out};
+      ${q}cdf = ${q}cdf + ${q}prob;
+    }
+  }
+  if (${q}m >= ${INVERSION_LIMIT}) {
+    const ${q}lm = Math.log(${q}m);
+    const ${q}b = 0.931 + 2.53 * Math.sqrt(${q}m);
+    const ${q}a = -0.059 + 0.02483 * ${q}b;
+    const ${q}ia = 1.1239 + 1.1328 / (${q}b - 3.4);
+    const ${q}vr = 0.9277 - 3.6224 / (${q}b - 2);
+    let ${q}done = 0;
+    for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
+      if (${q}done > 0) break;
+      ${reader.next(`${q}u24`)}
+      ${reader.next(`${q}v24`)}
+      const ${q}u = ${open(`${q}u24`)} - 0.5;
+      const ${q}v = ${open(`${q}v24`)};
+      const ${q}us = 0.5 - Math.abs(${q}u);
+      const ${q}k = Math.floor((2 * ${q}a / ${q}us + ${q}b) * ${q}u + ${q}m + 0.43);
+      if (${q}k >= 0) {
+        if (${q}us >= 0.07 && ${q}v <= ${q}vr) {
+          ${out} = ${q}k; ${q}done = 1;
+        } else {
+          if (!(${q}us < 0.013 && ${q}v > ${q}us)) {
+            const ${q}s = Math.log(${q}v * ${q}ia / (${q}a / (${q}us * ${q}us) + ${q}b));
+            ${stirlingTail(`${q}k`, `${q}f`)}
+            const ${q}lf = (${q}k + 0.5) * Math.log(${q}k + 1) - (${q}k + 1) + 0.9189385332046728 + ${q}f;
+            if (${q}s <= -${q}m + ${q}k * ${q}lm - ${q}lf) { ${out} = ${q}k; ${q}done = 1; }
+          }
+        }
+      }
+    }
+  }
+}`;
+}
+
+/** out ~ N(0, 1) as the reference: Box–Muller, cosine branch, radius then angle. */
+export function normalSample(reader, out) {
+  return `${reader.next(`${out}r`)}
+${reader.next(`${out}a`)}
+const ${out} = Math.sqrt(-2 * Math.log(${open(`${out}r`)})) * Math.cos(6.283185307179586 * (${out}a / ${U24}));`;
+}
+
+/** out ~ Gamma(shape, 1) as the reference: Marsaglia–Tsang, then the boost for shape < 1. */
+export function gammaSample(reader, { shape, out }) {
+  const q = freshName('gm');
+  return `let ${out} = 0;
+{
+  const ${q}s = ${shape};
+  let ${q}shape = ${q}s;
+  if (${q}s < 1) ${q}shape = ${q}s + 1;
+  const ${q}d = ${q}shape - 1 / 3;
+  const ${q}c = 1 / Math.sqrt(9 * ${q}d);
+  let ${q}done = 0;
+  for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
+    if (${q}done > 0) break;
+    ${normalSample(reader, `${q}z`)}
+    const ${q}cube = 1 + ${q}c * ${q}z;
+    if (${q}cube > 0) {
+      const ${q}v = ${q}cube * ${q}cube * ${q}cube;
+      ${reader.next(`${q}u24`)}
+      const ${q}u = ${open(`${q}u24`)};
+      const ${q}zz = ${q}z * ${q}z;
+      if (${q}u < 1 - 0.0331 * ${q}zz * ${q}zz) { ${out} = ${q}d * ${q}v; ${q}done = 1; }
+      else if (Math.log(${q}u) < 0.5 * ${q}zz + ${q}d * (1 - ${q}v + Math.log(${q}v))) { ${out} = ${q}d * ${q}v; ${q}done = 1; }
+    }
+  }
+  if (${q}s < 1) {
+    ${reader.next(`${q}x`)}
+    ${out} = ${out} * Math.pow(${open(`${q}x`)}, 1 / ${q}s);
+  }
+}`;
+}
+
+/**
+ * Up spins among `count` samples of N independent spins with P(up) = p, drawn as the
+ * reference does for the Ising model: level counts ~ Multinomial(count, P(level)) by
+ * conditional binomials over levels u = 0 … N (suffix sums from the top, the last level of
+ * positive weight taking the rest), P(u) = C(N, u) p^u (1 − p)^{N−u} from `logChoose`.
+ */
+export function spinLevelsSample(reader, { count, spins, p, logChoose, out }) {
+  const q = freshName('lv');
+  const weight = (u, into) =>
+    `let ${into} = 0; if (${p} >= 1) { if (${u} === ${spins}) ${into} = 1; } else if (${p} <= 0) { if (${u} === 0) ${into} = 1; } else { ${into} = Math.exp(${logChoose}[${u}] + ${u} * Math.log(${p}) + (${spins} - ${u}) * Math.log(1 - ${p})); }`;
+  return `let ${out} = 0;
+{
+  let ${q}last = -1;
+  for (let ${q}u = 0; ${q}u <= ${spins}; ${q}u++) {
+    ${weight(`${q}u`, `${q}w`)}
+    if (${q}w > 0) ${q}last = ${q}u;
+  }
+  let ${q}left = ${count};
+  for (let ${q}j = 0; ${q}j <= ${spins}; ${q}j++) {
+    ${weight(`${q}j`, `${q}wj`)}
+    if (${q}left > 0 && ${q}wj > 0) {
+      let ${q}c = ${q}left;
+      if (${q}j !== ${q}last) {
+        let ${q}suffix = 0;
+        // Summed from the top, as the reference does (gpu.js's WGSL cannot count down).
+        for (let ${q}r = 0; ${q}r <= ${spins}; ${q}r++) {
+          const ${q}i = ${spins} - ${q}r;
+          if (${q}i >= ${q}j) {
+            ${weight(`${q}i`, `${q}wi`)}
+            ${q}suffix = ${q}suffix + ${q}wi;
+          }
+        }
+        ${binomialSample(reader, { n: `${q}left`, p: `Math.min(1, ${q}wj / ${q}suffix)`, out: `${q}b` })}
+        ${q}c = ${q}b;
+      }
+      ${out} = ${out} + ${q}c * ${q}j;
+      ${q}left = ${q}left - ${q}c;
+    }
+  }
+}`;
+}

@@ -1,0 +1,58 @@
+import type { FamilyName } from '../../../families/family.js';
+import type { ExponentialParams } from '../../../families/exponential.js';
+import type { GaussianParams } from '../../../families/gaussian.js';
+import { UsageError } from '../../../spec/errors.js';
+import type { RunSpec } from '../../../spec/run-spec.js';
+import type { GpuPlan, GpuPlanContext } from '../plan.js';
+import { bernoulliPlan } from './bernoulli.js';
+import { exponentialPlan } from './exponential.js';
+import { gaussianPlan } from './gaussian.js';
+import { assertIndependentSpins, isingPlan } from './ising.js';
+import { poissonPlan } from './poisson.js';
+
+/** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
+export const EXACT_LIMIT = 2 ** 23;
+/** The smallest collapse floor a float32 kernel resolves (normal numbers start at 1.2e-38). */
+const FLOAT32_FLOOR = 1e-30;
+
+const PLANS: Partial<Record<FamilyName, (context: GpuPlanContext) => GpuPlan>> = {
+  bernoulli: bernoulliPlan,
+  poisson: poissonPlan,
+  exponential: exponentialPlan,
+  gaussian: gaussianPlan,
+  ising: isingPlan,
+};
+
+export function gpuPlanFor(context: GpuPlanContext): GpuPlan {
+  const plan = PLANS[context.spec.family];
+  if (!plan) throw new UsageError(`--family ${context.spec.family} has no GPU kernel yet: use --backend reference`);
+  return plan(context);
+}
+
+/**
+ * Refuses, before any work, what GPU kernels cannot run faithfully in float32: the
+ * message names the flag and the limit. A run never silently degrades.
+ */
+export function assertGpuSupports(spec: RunSpec, backend: string): void {
+  const where = `on --backend ${backend}`;
+  if (!PLANS[spec.family]) throw new UsageError(`--family ${spec.family} has no GPU kernel yet: use --backend reference`);
+  if (spec.regime.kind === 'window') {
+    throw new UsageError(`--regime window:<W> runs on --backend reference only (a GPU chain keeps four numbers of state)`);
+  }
+  const n = spec.samples + spec.groundTruth;
+  if (n >= EXACT_LIMIT) throw new UsageError(`--samples plus --ground-truth must be below ${EXACT_LIMIT} ${where} (exact float32 counts)`);
+  if (spec.generations >= EXACT_LIMIT) throw new UsageError(`--generations must be below ${EXACT_LIMIT} ${where} (exact float32 generation numbers)`);
+  if (spec.regime.kind === 'accumulate' && spec.generations * n >= EXACT_LIMIT) {
+    throw new UsageError(
+      `--regime accumulate needs --generations × (--samples + --ground-truth) below ${EXACT_LIMIT} ${where} (accumulated counts stay exact float32 integers)`,
+    );
+  }
+  if (spec.family === 'ising') assertIndependentSpins(spec);
+  if (spec.family === 'gaussian' || spec.family === 'exponential') {
+    const params = spec.familyParams as GaussianParams | ExponentialParams;
+    const start = 'var0' in params ? params.var0 : 1 / params.rate0;
+    if (params.collapseThreshold * start < FLOAT32_FLOOR) {
+      throw new UsageError(`--collapse-threshold × the initial ${'var0' in params ? 'variance' : 'mean'} must be at least ${FLOAT32_FLOOR} ${where} (float32 range)`);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
+import type { IsingParams } from '../../../families/ising.js';
+import { UsageError } from '../../../spec/errors.js';
+import { hasMitigation } from '../../../spec/run-spec.js';
+import { U24_SCALE } from '../../../rng/uniform.js';
+import { logChoose } from '../../../math/special.js';
+import type { GpuPlan, GpuPlanContext } from '../plan.js';
+
+/**
+ * Ising with θ₂ = 0 and θ₁ learned: N independent spins per sample, so the Bernoulli
+ * kernel with N copies per point. The slots count up spins; the host refits from
+ * Σm = 2·ups − N·n with the family's own fit.
+ */
+export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
+  const params = spec.familyParams as IsingParams;
+  assertIndependentSpins(spec);
+  const spins = params.spins;
+  const n = spec.samples + spec.groundTruth;
+  const regime = spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
+  const fit = spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
+  const upProbability = (m: number): number => (1 + m) / 2;
+  const p0 = upProbability(params.initial.m);
+  const truthP = upProbability(params.truth.m);
+  const stats = new Float64Array(model.statsSize);
+  const pseudo = new Float64Array(model.statsSize);
+  model.pseudoStats(spec.prior, pseudo);
+  return {
+    source: bernoulliKernelSource({
+      style,
+      mode: spec.mode,
+      samples: spec.samples,
+      groundTruth: spec.groundTruth,
+      regime,
+      fit,
+      stopAtCollapse: !hasMitigation(spec),
+      copies: spins,
+      l2Form: 'ising',
+    }),
+    scalars: [Math.ceil(p0 * U24_SCALE), p0, Math.ceil(truthP * U24_SCALE), truthP, spec.prior * spins, spec.l2, Float32Array.from({ length: spins + 1 }, (_, u) => logChoose(spins, u))],
+    stopAtCollapse: !hasMitigation(spec),
+    exactness: fit === 'mle' && spec.mode === 'per-sample' ? 'bit-exact' : 'float32',
+    initialSlots: Float32Array.of(0, 0, Math.abs(params.initial.m) === 1 ? p0 : -1, 0),
+    decodeCollapse(code) {
+      return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: Math.floor(code / 2), outcome: 2 * (code % 2) - 1 };
+    },
+    modelState(slots, out) {
+      const run = slots[3];
+      if (run === 0) {
+        out.set(model.initialState());
+        return;
+      }
+      const samples = regime === 'accumulate' ? run * n : n;
+      const ups = regime === 'accumulate' ? slots[1] : slots[0];
+      stats[0] = samples;
+      stats[1] = 2 * ups - spins * samples;
+      stats[2] = 0; // Σm² is not needed when θ₂ is held at 0
+      if (spec.prior > 0) model.addStats(stats, pseudo);
+      model.fit(stats, out);
+    },
+  };
+}
+
+export function assertIndependentSpins(spec: GpuPlanContext['spec']): void {
+  const params = spec.familyParams as IsingParams;
+  const truthUsed = spec.groundTruth > 0 || spec.prior > 0;
+  if (params.learn !== 'theta1' || params.initial.theta2 !== 0 || (truthUsed && params.truth.theta2 !== 0)) {
+    throw new UsageError(
+      `--family ising runs on GPU backends with --theta2 0 and --learn theta1 (independent spins); coupled spins run on --backend reference`,
+    );
+  }
+  if (spec.generations * 2 >= 2 ** 24) throw new UsageError('--generations must be below 2^23 on GPU backends');
+  if (params.spins * (spec.samples + spec.groundTruth) >= 2 ** 23) {
+    throw new UsageError(`--spins × (--samples + --ground-truth) must be below ${2 ** 23} on GPU backends (exact float32 counts)`);
+  }
+}
