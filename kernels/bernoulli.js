@@ -18,7 +18,8 @@
  * per sample are independent Bernoulli draws, so a generation is N·M copies (`copies`
  * per point = N) and only the L2 fit differs (N tanh θ₁ + cθ₁ = E[m], p = σ(2θ₁)).
  */
-import { philoxKeySchedule } from './philox.js';
+import { chainKernel } from './chain.js';
+import { kernelGenerator } from './philox.js';
 import { binomialSample, countBelow, exactThreshold, spinLevelsSample, streamReader, U24 } from './sampling.js';
 
 /**
@@ -29,7 +30,7 @@ import { binomialSample, countBelow, exactThreshold, spinLevelsSample, streamRea
  * `prior` argument is the pseudo-count in draws (a·N for Ising). `logChoose` holds
  * ln C(N, u), u = 0 … N (Ising sufficient mode draws the levels' multinomial).
  */
-export function bernoulliKernelSource(config) {
+export const bernoulliKernelSource = kernelGenerator(function bernoulliKernelSource(config) {
   const { style, mode, regime, fit, stopAtCollapse } = config;
   const copies = config.copies ?? 1;
   const samples = config.samples * copies;
@@ -112,21 +113,12 @@ export function bernoulliKernelSource(config) {
     }`
       : '';
 
-  return `function (state, generations, horizon, keyH0, keyL0, keyH1, keyL1, initialThreshold, initialP, truthThreshold, truthP, prior, l2, logChoose) {
-  // The state is flat (6 numbers per chain): gpu.js's cpu backend mis-strides 2-D inputs.
-  const base = this.thread.x * 6;
-  const chainH = state[base];
-  const chainL = state[base + 1];
-  let ones = state[base + 2];
-  let total = state[base + 3];
-  let collapse = state[base + 4];
-  let run = state[base + 5];
-  ${philoxKeySchedule(style)}
-  for (let g = 0; g < generations; g++) {
-    ${stopAtCollapse ? 'if (collapse >= 0) break;' : ''}
-    const t = run + 1;
-    if (t > horizon) break;
-    let p = initialP;
+  return chainKernel({
+    style,
+    slots: ['ones', 'total'],
+    parameters: ['initialThreshold', 'initialP', 'truthThreshold', 'truthP', 'prior', 'l2', 'logChoose'],
+    stopAtCollapse,
+    body: `let p = initialP;
     let threshold = initialThreshold;
     if (run > 0) {
       ${modelP.join('\n      ')}
@@ -135,8 +127,6 @@ export function bernoulliKernelSource(config) {
     ones = synthetic + real;
     total = total + ones;
     run = t;
-    ${collapseTest}
-  }
-  return [ones, total, collapse, run];
-}`;
-}
+    ${collapseTest}`,
+  });
+});

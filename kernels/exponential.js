@@ -6,14 +6,15 @@
  * State slots: [sum, total, collapse, run]: Σx of the last generation, Σx of all so far,
  * the first generation with mean ≤ ε·mean₀ (−1: none), and the generation reached.
  */
-import { philoxKeySchedule } from './philox.js';
+import { chainKernel } from './chain.js';
+import { kernelGenerator } from './philox.js';
 import { forEachPoint, gammaSample, open, streamReader } from './sampling.js';
 
 /**
  * @param {{ style: string, mode: 'per-sample' | 'sufficient', samples: number, groundTruth: number,
  *           regime: 'replace' | 'accumulate', fit: 'mle' | 'prior' | 'l2', stopAtCollapse: boolean }} config
  */
-export function exponentialKernelSource(config) {
+export const exponentialKernelSource = kernelGenerator(function exponentialKernelSource(config) {
   const { style, mode, samples, groundTruth, regime, fit, stopAtCollapse } = config;
   const n = samples + groundTruth;
   const num = regime === 'accumulate' ? 'total' : 'sum';
@@ -29,32 +30,23 @@ export function exponentialKernelSource(config) {
     return `${reader.declare}\n${gammaSample(reader, { shape: count, out: `${out}g` })}\nconst ${out} = ${scale} * ${out}g;`;
   };
 
-  return `function (state, generations, horizon, keyH0, keyL0, keyH1, keyL1, initialMean, truthMean, prior, l2, floor) {
-  const base = this.thread.x * 6;
-  const chainH = state[base];
-  const chainL = state[base + 1];
-  let sum = state[base + 2];
-  let total = state[base + 3];
-  let collapse = state[base + 4];
-  let run = state[base + 5];
-  ${philoxKeySchedule(style)}
-  for (let g = 0; g < generations; g++) {
-    ${stopAtCollapse ? 'if (collapse >= 0) break;' : ''}
-    const t = run + 1;
-    if (t > horizon) break;
-    let mean = initialMean;
+  return chainKernel({
+    style,
+    slots: ['sum', 'total'],
+    parameters: ['initialMean', 'truthMean', 'prior', 'l2', 'floor'],
+    stopAtCollapse,
+    body: `let mean = initialMean;
     if (run > 0) {
       ${model.join('\n      ')}
     }
     ${draws(samples, 'mean', 0, 'synthetic')}
     ${groundTruth > 0 ? draws(groundTruth, 'truthMean', 1, 'real') : 'const real = 0;'}
-    sum = synthetic + real;
-    total = total + sum;
+    // Float32 every generation, as between calls (see kernels/gaussian.js).
+    sum = Math.fround(synthetic + real);
+    total = Math.fround(total + sum);
     run = t;
     let fitted = (${num} + prior * truthMean) / (${regime === 'accumulate' ? `(t * ${n})` : String(n)} + prior);
     ${fit === 'l2' ? `fitted = (fitted + Math.sqrt(fitted * fitted + 4 * l2 / (${regime === 'accumulate' ? `(t * ${n})` : String(n)} + prior))) / 2;` : ''}
-    if (collapse < 0 && fitted <= floor) collapse = t;
-  }
-  return [sum, total, collapse, run];
-}`;
-}
+    if (collapse < 0 && fitted <= floor) collapse = t;`,
+  });
+});

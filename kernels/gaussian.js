@@ -7,7 +7,8 @@
  * generation's, or all so far under accumulate), the first generation with σ² ≤ ε·σ²₀
  * (−1: none), and the generation reached.
  */
-import { philoxKeySchedule } from './philox.js';
+import { chainKernel } from './chain.js';
+import { kernelGenerator } from './philox.js';
 import { forEachPoint, gammaSample, normalSample, streamReader } from './sampling.js';
 
 /**
@@ -15,7 +16,7 @@ import { forEachPoint, gammaSample, normalSample, streamReader } from './samplin
  *           regime: 'replace' | 'accumulate', fit: 'mle' | 'prior' | 'l2', stopAtCollapse: boolean,
  *           unbiased: boolean }} config
  */
-export function gaussianKernelSource(config) {
+export const gaussianKernelSource = kernelGenerator(function gaussianKernelSource(config) {
   const { style, mode, samples, groundTruth, regime, fit, stopAtCollapse, unbiased } = config;
   const n = samples + groundTruth;
   const shift = unbiased ? 1 : 0;
@@ -73,31 +74,25 @@ export function gaussianKernelSource(config) {
     }`;
 
   const counted = regime === 'accumulate' ? `(run * ${n})` : String(n);
-  return `function (state, generations, horizon, keyH0, keyL0, keyH1, keyL1, initialMu, initialVar, truthMu, truthVar, prior, l2, floor) {
-  const base = this.thread.x * 6;
-  const chainH = state[base];
-  const chainL = state[base + 1];
-  let mean = state[base + 2];
-  let m2 = state[base + 3];
-  let collapse = state[base + 4];
-  let run = state[base + 5];
-  ${philoxKeySchedule(style)}
-  for (let g = 0; g < generations; g++) {
-    ${stopAtCollapse ? 'if (collapse >= 0) break;' : ''}
-    const t = run + 1;
-    if (t > horizon) break;
-    let mu = initialMu;
+  return chainKernel({
+    style,
+    slots: ['mean', 'm2'],
+    parameters: ['initialMu', 'initialVar', 'truthMu', 'truthVar', 'prior', 'l2', 'floor'],
+    stopAtCollapse,
+    body: `let mu = initialMu;
     let variance = initialVar;
     if (run > 0) ${fitFrom(counted, 'mean', 'm2', 'mu', 'variance')}
     ${draw(samples, 'mu', 'variance', 0, 'y')}
     let gm = ym; let gs = ys;
     ${groundTruth > 0 ? `${draw(groundTruth, 'truthMu', 'truthVar', 1, 'r')}\n    ${pool(samples, 'ym', 'ys', groundTruth, 'rm', 'rs', 'gm', 'gs')}` : ''}
     ${regime === 'accumulate' ? `if (run > 0) ${pool(`(run * ${n})`, 'mean', 'm2', n, 'gm', 'gs', 'mean', 'm2')} else { mean = gm; m2 = gs; }` : 'mean = gm; m2 = gs;'}
+    // The state is float32 between calls; rounding it every generation keeps results
+    // independent of how many generations a call advances (gpu.js's cpu backend computes in
+    // doubles within a call).
+    mean = Math.fround(mean); m2 = Math.fround(m2);
     run = t;
     let fittedMu = 0; let fittedVar = 0;
     ${fitFrom(regime === 'accumulate' ? `(t * ${n})` : String(n), 'mean', 'm2', 'fittedMu', 'fittedVar')}
-    if (collapse < 0 && fittedVar <= floor) collapse = t;
-  }
-  return [mean, m2, collapse, run];
-}`;
-}
+    if (collapse < 0 && fittedVar <= floor) collapse = t;`,
+  });
+});

@@ -40,6 +40,18 @@ export function freshName(base) {
 }
 
 /**
+ * Wraps a kernel-source generator so that its names restart for every kernel: the same
+ * configuration then gives the same source text, which compiled-kernel caches (ours, and
+ * drivers' shader caches) depend on.
+ */
+export function kernelGenerator(build) {
+  return (...args) => {
+    uniqueId = 0;
+    return build(...args);
+  };
+}
+
+/**
  * Round keys, computed once per kernel invocation: rk{r}{0,1}{h,l} for r = 0..9 (integer
  * styles), or nothing (the float style advances its key inside the rounds loop).
  */
@@ -214,17 +226,18 @@ export function philoxBlock(style, counter, out) {
 
 /**
  * A kernel computing raw Philox words for known-answer tests: input `words` holds, per
- * test (thread.y), the counter and key as 12 limbs; thread.x = 0..7 picks a limb of the
- * output (x0h, x0l, …, x3l).
+ * test, the counter and key as 12 limbs; element x of the flat output is limb x mod 8
+ * (x0h, x0l, …, x3l) of test ⌊x/8⌋.
  */
-export function philoxTestKernelSource(style) {
+export const philoxTestKernelSource = kernelGenerator(function philoxTestKernelSource(style) {
   const p = 'kat';
   return `function (words) {
-  const base = this.thread.y * 12;
+  const test = Math.floor(this.thread.x / 8);
+  const limb = this.thread.x - 8 * test;
+  const base = test * 12;
   const keyH0 = words[base + 8]; const keyL0 = words[base + 9]; const keyH1 = words[base + 10]; const keyL1 = words[base + 11];
   ${philoxKeySchedule(style)}
   ${philoxBlock(style, [[`words[base]`, `words[base + 1]`], [`words[base + 2]`, `words[base + 3]`], [`words[base + 4]`, `words[base + 5]`], [`words[base + 6]`, `words[base + 7]`]], p)}
-  const limb = this.thread.x;
   if (limb === 0) return ${p}x0h;
   if (limb === 1) return ${p}x0l;
   if (limb === 2) return ${p}x1h;
@@ -234,4 +247,4 @@ export function philoxTestKernelSource(style) {
   if (limb === 6) return ${p}x3h;
   return ${p}x3l;
 }`;
-}
+});

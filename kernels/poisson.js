@@ -15,7 +15,8 @@
  * PTRS runs in float32 on the same stream positions: it follows the reference but for a
  * rare float32 decision, and is exact in law.
  */
-import { philoxKeySchedule } from './philox.js';
+import { chainKernel } from './chain.js';
+import { kernelGenerator } from './philox.js';
 import { forEachPoint, poissonSample, streamReader, U24 } from './sampling.js';
 
 /**
@@ -24,7 +25,7 @@ import { forEachPoint, poissonSample, streamReader, U24 } from './sampling.js';
  *           tableRows: number, tableWidth: number }} config
  * tableRows: rows of exact thresholds for λ = S/n, S = 0 … tableRows − 1 (0: no table).
  */
-export function poissonKernelSource(config) {
+export const poissonKernelSource = kernelGenerator(function poissonKernelSource(config) {
   const { style, mode, samples, groundTruth, regime, fit, stopAtCollapse, tableRows, tableWidth } = config;
   const n = samples + groundTruth;
   const num = regime === 'accumulate' ? 'total' : 'sum';
@@ -92,21 +93,13 @@ export function poissonKernelSource(config) {
           groundTruth > 0 ? `${realReader.declare}\n${poissonSample(realReader, { mean: `${groundTruth} * truthLambda`, out: 'real' })}` : 'const real = 0;',
         ];
 
-  return `function (state, generations, horizon, keyH0, keyL0, keyH1, keyL1, initialLambda, truthLambda, prior, l2, table, initialRow, truthRow) {
-  const base = this.thread.x * 6;
-  const chainH = state[base];
-  const chainL = state[base + 1];
-  let sum = state[base + 2];
-  let total = state[base + 3];
-  let collapse = state[base + 4];
-  let run = state[base + 5];
-  ${philoxKeySchedule(style)}
-  for (let g = 0; g < generations; g++) {
-    if (collapse < -1) break;
-    ${stopAtCollapse ? 'if (collapse >= 0) break;' : ''}
-    const t = run + 1;
-    if (t > horizon) break;
-    let lambda = initialLambda;
+  return chainKernel({
+    style,
+    slots: ['sum', 'total'],
+    parameters: ['initialLambda', 'truthLambda', 'prior', 'l2', 'table', 'initialRow', 'truthRow'],
+    stopAtCollapse,
+    halt: 'collapse < -1',
+    body: `let lambda = initialLambda;
     let row = ${exactTable ? 'initialRow' : '-1'};
     if (run > 0) {
       ${model.join('\n      ')}
@@ -116,11 +109,9 @@ export function poissonKernelSource(config) {
     total = total + sum;
     run = t;
     if (total >= ${U24}) collapse = -2;
-    ${fit === 'mle' ? `if (collapse === -1 && ${num} === 0) collapse = t;` : ''}
-  }
-  return [sum, total, collapse, run];
-}`;
-}
+    ${fit === 'mle' ? `if (collapse === -1 && ${num} === 0) collapse = t;` : ''}`,
+  });
+});
 
 /**
  * ⌈F(k)·2^24⌉ for the Poisson CDF F computed exactly as the reference's inversion does

@@ -14,7 +14,7 @@
  * Every generated variable name carries a fresh prefix (see freshName).
  */
 import { freshName, philoxBlock } from './philox.js';
-import { INVERSION_LIMIT } from '../src/rng/limits.js';
+import { INVERSION_LIMIT } from '../src/constants.js';
 
 /** 2^24: 24-bit uniforms u satisfy 0 ≤ u < U24. */
 export const U24 = 16777216;
@@ -30,6 +30,14 @@ export function limbs(expression) {
  */
 export function counterBlock(style, generation, block, tag, out) {
   return philoxBlock(style, [['chainH', 'chainL'], limbs(generation), limbs(block), ['0', String(tag)]], out);
+}
+
+/**
+ * The same block where the generation's limbs are already in variables `${generationLimbs}H`
+ * and `…L`, and the block index is known to be below 2^16.
+ */
+function smallBlock(style, generationLimbs, block, tag, out) {
+  return philoxBlock(style, [['chainH', 'chainL'], [`${generationLimbs}H`, `${generationLimbs}L`], ['0', block], ['0', String(tag)]], out);
 }
 
 /**
@@ -61,16 +69,18 @@ export function forEachPoint(style, { generation, tag, count, per, body }) {
   const pointsPerBlock = 4 / per;
   const fullBlocks = Math.floor(count / pointsPerBlock);
   const rest = count % pointsPerBlock;
+  // Block indices stay below 2^16 for every count a GPU run accepts (M < 2^18): one limb.
+  const block = fullBlocks < 65536 ? (index, out) => smallBlock(style, `${p}g`, index, tag, out) : (index, out) => counterBlock(style, generation, index, tag, out);
   const points = (prefix, n) => {
     const lines = [];
     for (let j = 0; j < n; j++) lines.push(body(Array.from({ length: per }, (_, k) => `${prefix}${j * per + k}`)));
     return lines.join('\n');
   };
-  const lines = [];
+  const lines = [`const ${p}gH = Math.floor((${generation}) / 65536); const ${p}gL = (${generation}) % 65536;`];
   if (fullBlocks > 0) {
-    lines.push(`for (let ${p}b = 0; ${p}b < ${fullBlocks}; ${p}b++) {`, counterBlock(style, generation, `${p}b`, tag, `${p}w`), points(`${p}w`, pointsPerBlock), '}');
+    lines.push(`for (let ${p}b = 0; ${p}b < ${fullBlocks}; ${p}b++) {`, block(`${p}b`, `${p}w`), points(`${p}w`, pointsPerBlock), '}');
   }
-  if (rest > 0) lines.push('{', counterBlock(style, generation, String(fullBlocks), tag, `${p}z`), points(`${p}z`, rest), '}');
+  if (rest > 0) lines.push('{', block(String(fullBlocks), `${p}z`), points(`${p}z`, rest), '}');
   return lines.join('\n');
 }
 
@@ -79,7 +89,10 @@ export function forEachPoint(style, { generation, tag, count, per, body }) {
  * (chain, generation, tag): the Bernoulli draws of the reference, in its order.
  */
 export function countBelow(style, { generation, tag, count, threshold, out }) {
-  return `let ${out} = 0;\n${forEachPoint(style, { generation, tag, count, per: 1, body: ([u]) => `if (${u} < ${threshold}) ${out} = ${out} + 1;` })}`;
+  // Branch-free (the comparison is a coin flip): for integers 0 ≤ u, T ≤ 2^24,
+  // ⌊(u − T)/2^24⌋ is −1 when u < T and 0 otherwise, exactly, on every backend.
+  const body = ([u]) => `${out} = ${out} - Math.floor((${u} - ${threshold}) / ${U24});`;
+  return `let ${out} = 0;\n${forEachPoint(style, { generation, tag, count, per: 1, body })}`;
 }
 
 /**
@@ -128,6 +141,25 @@ function stirlingTail(k, out) {
 }
 
 /**
+ * Hörmann's transformed-rejection loop, shared by BTRS (binomial) and PTRS (Poisson): each
+ * attempt reads u and v from the stream (as the reference does), forms us = ½ − |u − ½| and
+ * the candidate k = ⌊(2a/us + b)(u − ½) + shift⌋, and runs `attempt` (which sets `${q}done`).
+ */
+function transformedRejection(reader, q, { a, b, shift, attempt }) {
+  return `let ${q}done = 0;
+      for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
+        if (${q}done > 0) break;
+        ${reader.next(`${q}u24`)}
+        ${reader.next(`${q}v24`)}
+        const ${q}u = ${open(`${q}u24`)} - 0.5;
+        const ${q}v = ${open(`${q}v24`)};
+        const ${q}us = 0.5 - Math.abs(${q}u);
+        const ${q}kk = Math.floor((2 * ${a} / ${q}us + ${b}) * ${q}u + ${shift});
+        ${attempt}
+      }`;
+}
+
+/**
  * out ~ Binomial(n, p) as the reference (src/rng/distributions/binomial.ts): reflect to
  * q = min(p, 1 − p); inversion (one uniform) below INVERSION_LIMIT, else BTRS (two per attempt).
  */
@@ -166,16 +198,11 @@ export function binomialSample(reader, { n, p, out }) {
       const ${q}m = Math.floor((${q}n + 1) * ${q}pp);
       ${stirlingTail(`${q}m`, `${q}fm`)}
       ${stirlingTail(`(${q}n - ${q}m)`, `${q}fnm`)}
-      let ${q}done = 0;
-      for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
-        if (${q}done > 0) break;
-        ${reader.next(`${q}u24`)}
-        ${reader.next(`${q}v24`)}
-        const ${q}u = ${open(`${q}u24`)} - 0.5;
-        const ${q}v = ${open(`${q}v24`)};
-        const ${q}us = 0.5 - Math.abs(${q}u);
-        const ${q}kk = Math.floor((2 * ${q}a / ${q}us + ${q}b) * ${q}u + ${q}c);
-        if (${q}kk >= 0 && ${q}kk <= ${q}n) {
+      ${transformedRejection(reader, q, {
+        a: `${q}a`,
+        b: `${q}b`,
+        shift: `${q}c`,
+        attempt: `if (${q}kk >= 0 && ${q}kk <= ${q}n) {
           if (${q}us >= 0.07 && ${q}v <= ${q}vr) {
             ${q}k = ${q}kk; ${q}done = 1;
           } else {
@@ -188,8 +215,8 @@ export function binomialSample(reader, { n, p, out }) {
               + ${q}fm + ${q}fnm - ${q}fk - ${q}fnk;
             if (${q}lv <= ${q}bound) { ${q}k = ${q}kk; ${q}done = 1; }
           }
-        }
-      }
+        }`,
+      })}
     }
     ${out} = ${q}k;
     if (${q}p > 0.5) ${out} = ${q}n - ${q}k;
@@ -221,28 +248,23 @@ export function poissonSample(reader, { mean, out }) {
     const ${q}a = -0.059 + 0.02483 * ${q}b;
     const ${q}ia = 1.1239 + 1.1328 / (${q}b - 3.4);
     const ${q}vr = 0.9277 - 3.6224 / (${q}b - 2);
-    let ${q}done = 0;
-    for (let ${q}t = 0; ${q}t < 256; ${q}t++) {
-      if (${q}done > 0) break;
-      ${reader.next(`${q}u24`)}
-      ${reader.next(`${q}v24`)}
-      const ${q}u = ${open(`${q}u24`)} - 0.5;
-      const ${q}v = ${open(`${q}v24`)};
-      const ${q}us = 0.5 - Math.abs(${q}u);
-      const ${q}k = Math.floor((2 * ${q}a / ${q}us + ${q}b) * ${q}u + ${q}m + 0.43);
-      if (${q}k >= 0) {
+    ${transformedRejection(reader, q, {
+      a: `${q}a`,
+      b: `${q}b`,
+      shift: `${q}m + 0.43`,
+      attempt: `if (${q}kk >= 0) {
         if (${q}us >= 0.07 && ${q}v <= ${q}vr) {
-          ${out} = ${q}k; ${q}done = 1;
+          ${out} = ${q}kk; ${q}done = 1;
         } else {
           if (!(${q}us < 0.013 && ${q}v > ${q}us)) {
             const ${q}s = Math.log(${q}v * ${q}ia / (${q}a / (${q}us * ${q}us) + ${q}b));
-            ${stirlingTail(`${q}k`, `${q}f`)}
-            const ${q}lf = (${q}k + 0.5) * Math.log(${q}k + 1) - (${q}k + 1) + 0.9189385332046728 + ${q}f;
-            if (${q}s <= -${q}m + ${q}k * ${q}lm - ${q}lf) { ${out} = ${q}k; ${q}done = 1; }
+            ${stirlingTail(`${q}kk`, `${q}f`)}
+            const ${q}lf = (${q}kk + 0.5) * Math.log(${q}kk + 1) - (${q}kk + 1) + 0.9189385332046728 + ${q}f;
+            if (${q}s <= -${q}m + ${q}kk * ${q}lm - ${q}lf) { ${out} = ${q}kk; ${q}done = 1; }
           }
         }
-      }
-    }
+      }`,
+    })}
   }
 }`;
 }

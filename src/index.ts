@@ -22,3 +22,8 @@ export { wilsonInterval } from './stats/wilson.js';
 export { wrightFisherAbsorption } from './stats/wright-fisher.js';
 export { PROVENANCE_KEY } from './io/tables.js';
 export { TOOL_VERSION } from './version.js';
+export { GpuEngine } from './engine/gpu/engine.js';
+export { backendStatus, rankBackends, type BackendStatus } from './engine/gpu/backends.js';
+export { GPU_BACKENDS, type GpuBackendName } from './engine/gpu/names.js';
+export { openEngine } from './engine/select.js';
+export { verify, type VerificationReport } from './verify.js';

@@ -16,6 +16,8 @@ export interface EngineRunOptions {
 export interface Engine {
   /** The backend that really runs (never a name it merely asked for). */
   readonly backend: string;
+  /** What it runs on: "CPU (float64)", an adapter or renderer such as "llvmpipe (Mesa 25.0.7)". */
+  readonly device: string;
   run(spec: RunSpec, options?: EngineRunOptions): AsyncGenerator<ChainBatch>;
   /** Releases whatever the engine holds (GPU contexts); the reference holds nothing. */
   close(): Promise<void>;

@@ -145,6 +145,7 @@ class ChainSimulator {
 
 export class ReferenceEngine implements Engine {
   readonly backend = 'reference';
+  readonly device = 'CPU (float64 TypeScript)';
 
   async *run(spec: RunSpec, options: EngineRunOptions = {}): AsyncGenerator<ChainBatch> {
     const simulator = new ChainSimulator(spec);

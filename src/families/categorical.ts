@@ -6,6 +6,7 @@
  * then top-k, then top-p), which accelerates the loss of rare categories.
  */
 import { categorical } from '../rng/distributions/categorical.js';
+import { TOP_P_TOLERANCE } from '../constants.js';
 import { multinomial } from '../rng/distributions/multinomial.js';
 import { lambertWOfExp } from '../math/lambert-w.js';
 import { solveIncreasing } from '../math/roots.js';
@@ -124,30 +125,42 @@ export function softmaxWithL2(targets: ArrayLike<number>, c: number, out: Float6
   for (let j = 0; j < length; j++) out[j] /= total;
 }
 
+/** Whether the decoder changes the sampler (temperature ≠ 1, top-k below K, or top-p below 1). */
+export function decoderReshapes(params: CategoricalParams): boolean {
+  return params.temperature !== 1 || (params.topK !== null && params.topK < params.categories) || params.topP < 1;
+}
+
+/**
+ * The decoder's distribution from the model's weights: π^{1/T} (relative to the largest),
+ * then the k most probable, then the nucleus of mass p (see TOP_P_TOLERANCE); ties go to
+ * the lower index.
+ */
+export function decoderWeights(params: CategoricalParams, weights: ArrayLike<number>, out: Float64Array, order: number[]): void {
+  const categories = params.categories;
+  let largest = 0;
+  for (let j = 0; j < categories; j++) if (weights[j] > largest) largest = weights[j];
+  for (let j = 0; j < categories; j++) out[j] = weights[j] > 0 ? Math.pow(weights[j] / largest, 1 / params.temperature) : 0;
+  if (params.topK === null && params.topP >= 1) return;
+  // Most probable first; ties go to the lower index, so truncation is deterministic.
+  order.sort((a, b) => out[b] - out[a] || a - b);
+  if (params.topK !== null) for (let rank = params.topK; rank < categories; rank++) out[order[rank]] = 0;
+  if (params.topP < 1) {
+    let total = 0;
+    for (let j = 0; j < categories; j++) total += out[j];
+    let kept = 0;
+    let rank = 0;
+    const mass = params.topP * total * (1 - TOP_P_TOLERANCE);
+    for (; rank < categories && kept < mass; rank++) kept += out[order[rank]];
+    for (; rank < categories; rank++) out[order[rank]] = 0;
+  }
+}
+
 function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
   const categories = params.categories;
   const initialSurvivors = countPositive(params.init, categories);
-  const reshapes = params.temperature !== 1 || (params.topK !== null && params.topK < categories) || params.topP < 1;
+  const reshapes = decoderReshapes(params);
   const order = Array.from({ length: categories }, (_, j) => j);
-
-  /** The decoder's distribution: π^{1/T}, then the k most probable, then the nucleus of mass p. */
-  const reshape = (weights: Float64Array, out: Float64Array): void => {
-    let largest = 0;
-    for (let j = 0; j < categories; j++) if (weights[j] > largest) largest = weights[j];
-    for (let j = 0; j < categories; j++) out[j] = weights[j] > 0 ? Math.pow(weights[j] / largest, 1 / params.temperature) : 0;
-    if (params.topK === null && params.topP >= 1) return;
-    // Most probable first; ties go to the lower index, so truncation is deterministic.
-    order.sort((a, b) => out[b] - out[a] || a - b);
-    if (params.topK !== null) for (let rank = params.topK; rank < categories; rank++) out[order[rank]] = 0;
-    if (params.topP < 1) {
-      let total = 0;
-      for (let j = 0; j < categories; j++) total += out[j];
-      let kept = 0;
-      let rank = 0;
-      for (; rank < categories && kept < params.topP * total; rank++) kept += out[order[rank]];
-      for (; rank < categories; rank++) out[order[rank]] = 0;
-    }
-  };
+  const reshape = (weights: Float64Array, out: Float64Array): void => decoderWeights(params, weights, out, order);
 
   return {
     family: 'categorical',

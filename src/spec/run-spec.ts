@@ -5,6 +5,7 @@
 import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
 import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
+import { GPU_BACKENDS } from '../engine/gpu/names.js';
 import { UsageError } from './errors.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
 
@@ -36,7 +37,8 @@ export interface RunSpec extends LoopConfig {
   readonly trajectories: TrajectorySpec | null;
 }
 
-export const BACKENDS = ['reference'] as const;
+/** auto, the reference path, or a gpu.js backend. */
+export const BACKENDS: readonly string[] = ['auto', 'reference', ...GPU_BACKENDS];
 
 /** Limits: chain indices and generations are 32-bit counter words; times are int32. */
 export const MAX_CHAINS = 0xffffffff;
@@ -62,7 +64,7 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'seed', valueName: '<seed>', description: 'an integer or any string', defaultValue: '0' },
   { flag: 'mode', valueName: '<mode>', description: 'per-sample (draw each point) or sufficient (draw the sufficient statistic from its exact law)', defaultValue: 'per-sample' },
   { flag: 'rng', valueName: '<kind>', description: 'philox (counter-based Philox4x32-10) or seedrandom (xor4096, independent check)', defaultValue: 'philox' },
-  { flag: 'backend', valueName: '<name>', description: `engine: ${BACKENDS.join(', ')}`, defaultValue: 'reference' },
+  { flag: 'backend', valueName: '<name>', description: `engine: ${BACKENDS.join(', ')} (auto: the fastest that can run the configuration)`, defaultValue: 'auto' },
   { flag: 'ground-truth', valueName: '<K>', description: 'fresh ground-truth points added per generation, an integer ≥ 0', defaultValue: '0' },
   { flag: 'prior', valueName: '<a>', description: 'MAP: a ≥ 0 pseudo-observations with the ground truth\'s moments', defaultValue: '0' },
   { flag: 'l2', valueName: '<λ>', description: 'L2 penalty λ ≥ 0 on the natural parameters', defaultValue: '0' },
@@ -143,7 +145,7 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
   if (trajectories !== null && trajectories.out === out) {
     throw new UsageError('--trajectories-out must differ from --out');
   }
-  if (rng === 'seedrandom' && backend !== 'reference') {
+  if (rng === 'seedrandom' && backend !== 'reference' && backend !== 'auto') {
     throw new UsageError('--rng seedrandom is sequential and runs on --backend reference only');
   }
 

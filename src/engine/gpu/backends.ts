@@ -2,14 +2,18 @@
  * The gpu.js backends: which answer on this machine, what device they found, why an
  * absent one is absent and how to fix it, and opening one for a run.
  *
- * gpu.js can silently fall back to another mode; `kernelMode` reads the mode a kernel
- * really runs in, and engines refuse to report a backend that did not run.
+ * gpu.js can silently fall back to another mode; kernel-runner.ts checks the mode each
+ * kernel really ran in, and engines refuse to report a backend that did not run.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { GPU } from 'gpu.js';
+import type { GPU } from 'gpu.js';
+import type { GpuBackendName } from './names.js';
 
-export type GpuBackendName = 'webgpu' | 'headlessgl' | 'webasm' | 'cpu';
-export const GPU_BACKENDS: readonly GpuBackendName[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+export { GPU_BACKENDS, type GpuBackendName } from './names.js';
 
 export interface BackendStatus {
   readonly backend: GpuBackendName;
@@ -24,20 +28,6 @@ export interface BackendStatus {
 
 const require = createRequire(import.meta.url);
 
-/** gpu.js kernel classes report 'gpu' for every GL flavour; name them precisely. */
-export function kernelMode(kernel: { kernel?: { constructor: { name: string } } }): string {
-  const name = kernel.kernel?.constructor.name ?? 'unknown';
-  const known: Record<string, string> = {
-    HeadlessGLKernel: 'headlessgl',
-    WebGLKernel: 'webgl',
-    WebGL2Kernel: 'webgl2',
-    WebGPUKernel: 'webgpu',
-    WebAssemblyKernel: 'webasm',
-    CPUKernel: 'cpu',
-  };
-  return known[name] ?? name;
-}
-
 // ---------------------------------------------------------------- webgpu
 
 interface WebGpuModule {
@@ -47,7 +37,12 @@ interface WebGpuModule {
 
 let navigatorInstalled = false;
 
-/** Installs navigator.gpu from the `webgpu` package (Dawn), as gpu.js expects in a browser. */
+/**
+ * Installs navigator.gpu from the `webgpu` package (Dawn), as gpu.js expects in a browser,
+ * once per process. It is never removed: deleting it lets the process exit, as the package
+ * advises, but a garbage collection of Dawn's object while the process goes on working
+ * crashes it (measured: SIGSEGV or std::system_error). The CLI ends with process.exit.
+ */
 function installNavigatorGpu(): { ok: true } | { ok: false; reason: string } {
   if (navigatorInstalled) return { ok: true };
   let webgpu: WebGpuModule;
@@ -63,37 +58,48 @@ function installNavigatorGpu(): { ok: true } | { ok: false; reason: string } {
   return { ok: true };
 }
 
-/** Drops Dawn's GPU object: while it is referenced, Node's event loop does not exit. */
-export function releaseNavigatorGpu(): void {
-  const navigatorObject = (globalThis as { navigator?: Record<string, unknown> }).navigator;
-  if (navigatorObject && navigatorInstalled) delete navigatorObject['gpu'];
-  navigatorInstalled = false;
+let webgpuStatusCache: BackendStatus | null = null;
+
+/** The built probe script (children run JavaScript, also when the caller is under test). */
+function builtScript(name: string): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    for (const candidate of [join(directory, name), join(directory, 'dist', 'src', 'engine', 'gpu', name)]) {
+      if (existsSync(candidate)) return candidate;
+    }
+    directory = dirname(directory);
+  }
+  throw new Error(`${name} not found: run npm run build`);
 }
 
 async function webgpuStatus(): Promise<BackendStatus> {
-  const installed = installNavigatorGpu();
-  if (!installed.ok) return absent('webgpu', installed.reason);
-  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<{ info: Record<string, string> } | null> } } }).navigator.gpu;
-  const adapter = await gpu.requestAdapter();
-  if (adapter === null) {
-    return absent(
+  if (webgpuStatusCache !== null) return webgpuStatusCache;
+  const probe = spawnSync(process.execPath, [builtScript('webgpu-probe.js')], { encoding: 'utf8', timeout: 60000 });
+  let answer: { error?: string; adapter?: Record<string, string> | null } = {};
+  try {
+    answer = JSON.parse(probe.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    answer = { error: `the adapter probe failed (${probe.error?.message ?? `exit ${probe.status}`})` };
+  }
+  if (answer.error !== undefined) webgpuStatusCache = absent('webgpu', answer.error);
+  else if (!answer.adapter) {
+    webgpuStatusCache = absent(
       'webgpu',
       'no WebGPU adapter: Dawn needs a Vulkan driver — install libvulkan1 and mesa-vulkan-drivers from bookworm-backports (Mesa ≥ 25) or a GPU driver',
     );
+  } else {
+    const info = answer.adapter;
+    const description = info['description'] || [info['vendor'], info['device']].filter(Boolean).join(' ') || 'unknown adapter';
+    const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${description} ${info['architecture'] ?? ''}`);
+    webgpuStatusCache = { backend: 'webgpu', available: true, device: description, software, reason: null };
   }
-  const info = adapter.info;
-  const description = info['description'] || [info['vendor'], info['device']].filter(Boolean).join(' ') || 'unknown adapter';
-  const software = /llvmpipe|lavapipe|swiftshader|software/i.test(`${description} ${info['architecture'] ?? ''}`);
-  return { backend: 'webgpu', available: true, device: description, software, reason: null };
+  return webgpuStatusCache;
 }
 
 // ---------------------------------------------------------------- headlessgl
 
 interface GlContext {
-  getParameter(name: number): unknown;
-  getExtension(name: string): Record<string, number> | null;
-  RENDERER: number;
-  VERSION: number;
+  getExtension(name: string): unknown;
 }
 
 function headlessglStatus(): BackendStatus {
@@ -113,16 +119,36 @@ function headlessglStatus(): BackendStatus {
       process.env['DISPLAY'] ? `no GL context on display ${process.env['DISPLAY']}` : 'no X display — run under xvfb-run -a (packages xvfb xauth)',
     );
   }
-  const debugInfo = context.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(debugInfo ? context.getParameter(debugInfo['UNMASKED_RENDERER_WEBGL']) : context.getParameter(context.RENDERER));
   (context.getExtension('STACKGL_destroy_context') as unknown as { destroy(): void } | null)?.destroy();
-  return { backend: 'headlessgl', available: true, device: renderer, software: /llvmpipe|softpipe|swiftshader|software/i.test(renderer), reason: null };
+  // headless-gl reports only "ANGLE"; the renderer under it is the X display's OpenGL.
+  const renderer = displayRenderer();
+  const software = renderer !== null ? /llvmpipe|softpipe|swrast|software/i.test(renderer) : !hasGpuDevice();
+  const device = `ANGLE over ${renderer ?? (software ? 'a software OpenGL (no GPU device node)' : 'the display\'s OpenGL')}`;
+  return { backend: 'headlessgl', available: true, device, software, reason: null };
+}
+
+/** The X display's OpenGL renderer, from `glxinfo -B` (package mesa-utils), or null. */
+function displayRenderer(): string | null {
+  try {
+    const text = execFileSync('glxinfo', ['-B'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const match = /OpenGL renderer string:\s*(.+)/.exec(text);
+    const version = /OpenGL (?:core profile )?version string:\s*(.+)/.exec(text);
+    return match ? `${match[1].trim()}${version ? ` — ${version[1].trim()}` : ''}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the machine has a GPU device node (DRM render node or NVIDIA device). */
+function hasGpuDevice(): boolean {
+  const dri = existsSync('/dev/dri') && readdirSync('/dev/dri').some((name) => name.startsWith('renderD') || name.startsWith('card'));
+  return dri || existsSync('/dev/nvidia0');
 }
 
 // ---------------------------------------------------------------- webasm, cpu
 
 function webasmStatus(): BackendStatus {
-  if (!GPU.isWebAssemblySupported) return absent('webasm', 'this Node has no WebAssembly');
+  if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') return absent('webasm', 'this Node has no WebAssembly');
   return { backend: 'webasm', available: true, device: 'WebAssembly (f32x4 SIMD) on the CPU', software: true, reason: null };
 }
 
@@ -144,14 +170,16 @@ export async function backendStatus(backend: GpuBackendName): Promise<BackendSta
 }
 
 /**
- * The order `auto` tries backends in: hardware GPUs first, then, on software drivers, the
- * order measured on llvmpipe (bench/README.md): webgpu, webasm, cpu, headlessgl.
+ * The order `auto` tries backends in: hardware GPUs first (webgpu, then headlessgl); on
+ * software drivers the order measured on a 2-core machine with llvmpipe (bench/README.md):
+ * cpu and webasm (spread over worker threads), then webgpu, then headlessgl.
  */
 export function rankBackends(statuses: readonly BackendStatus[]): BackendStatus[] {
-  const speedOnSoftware: Record<GpuBackendName, number> = { webgpu: 0, webasm: 1, cpu: 2, headlessgl: 3 };
+  const hardware: Record<GpuBackendName, number> = { webgpu: 0, headlessgl: 1, cpu: 2, webasm: 3 };
+  const software: Record<GpuBackendName, number> = { cpu: 0, webasm: 1, webgpu: 2, headlessgl: 3 };
   return statuses
     .filter((status) => status.available)
-    .sort((a, b) => Number(a.software) - Number(b.software) || speedOnSoftware[a.backend] - speedOnSoftware[b.backend]);
+    .sort((a, b) => Number(a.software) - Number(b.software) || (a.software ? software[a.backend] - software[b.backend] : hardware[a.backend] - hardware[b.backend]));
 }
 
 /** A gpu.js instance on one backend, to be destroyed when the run ends. */
@@ -165,15 +193,17 @@ export interface OpenBackend {
 export async function openBackend(backend: GpuBackendName): Promise<OpenBackend> {
   const status = await backendStatus(backend);
   if (!status.available) throw new BackendUnavailableError(backend, status.reason ?? 'unavailable');
-  const gpu = new GPU({ mode: backend });
+  if (backend === 'webgpu') {
+    const installed = installNavigatorGpu();
+    if (!installed.ok) throw new BackendUnavailableError(backend, installed.reason);
+  }
+  const { GPU: GpuClass } = (await import('gpu.js')) as { GPU: typeof GPU };
+  const gpu = new GpuClass({ mode: backend });
   return {
     backend,
     device: status.device ?? 'unknown',
     gpu,
-    close: () => {
-      gpu.destroy();
-      if (backend === 'webgpu') releaseNavigatorGpu();
-    },
+    close: () => gpu.destroy(),
   };
 }
 

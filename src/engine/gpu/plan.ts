@@ -23,10 +23,11 @@ export interface GpuPlan {
   /** Mirrors the reference: with no mitigation a chain stops at its first collapse. */
   readonly stopAtCollapse: boolean;
   /**
-   * 'bit-exact': draws and results identical to the reference; 'float32': the same
-   * algorithm in float32, exact in law only.
+   * 'bit-exact': draws and results identical to the reference; 'near-exact': identical
+   * except where a float32 rejection decision differs from float64 (rare); 'float32': the
+   * reference's algorithms in float32 on the same stream positions, exact in law.
    */
-  readonly exactness: 'bit-exact' | 'float32';
+  readonly exactness: 'bit-exact' | 'near-exact' | 'float32';
   /** The four state slots every chain starts from. */
   readonly initialSlots: Float32Array;
   /** Collapse time (−1: none) and outcome (NaN: none) from a collapse code. */
@@ -40,4 +41,40 @@ export interface GpuPlanContext {
   readonly model: FamilyModel;
   /** The Philox arithmetic of the backend (see kernels/philox.js). */
   readonly style: string;
+}
+
+/** The fit of a configuration: maximum likelihood, MAP (a prior), or an L2 penalty (with or without a prior). */
+export function fitKind(spec: RunSpec): 'mle' | 'prior' | 'l2' {
+  return spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
+}
+
+/** The GPU kernels know two regimes (window:W runs on the reference path). */
+export function regimeKind(spec: RunSpec): 'replace' | 'accumulate' {
+  return spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
+}
+
+/**
+ * A plan's modelState: the reference model after the chain's last generation, refitted in
+ * float64 with the family's own fit from the statistics the slots hold (`fill` writes them,
+ * given the generations run), plus the prior's pseudo-observations — as the reference fits.
+ */
+export function refitFromSlots(
+  spec: RunSpec,
+  model: FamilyModel,
+  fill: (slots: Float32Array, run: number, stats: Float64Array) => void,
+): GpuPlan['modelState'] {
+  const initial = model.initialState();
+  const stats = new Float64Array(model.statsSize);
+  const pseudo = new Float64Array(model.statsSize);
+  model.pseudoStats(spec.prior, pseudo);
+  return (slots, out) => {
+    const run = slots[RUN_SLOT];
+    if (run === 0) {
+      out.set(initial);
+      return;
+    }
+    fill(slots, run, stats);
+    if (spec.prior > 0) model.addStats(stats, pseudo);
+    model.fit(stats, out);
+  };
 }

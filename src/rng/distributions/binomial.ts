@@ -2,9 +2,9 @@ import type { BitStream } from '../streams.js';
 import { openUnit, unit } from '../uniform.js';
 import { stirlingTail } from '../../math/special.js';
 
-import { INVERSION_LIMIT } from '../limits.js';
+import { INVERSION_LIMIT } from '../../constants.js';
 
-/** Below this n·min(p, 1−p), inversion beats rejection (see ../limits.ts for the value). */
+/** Below this n·min(p, 1−p), inversion beats rejection (see src/constants.ts for the value). */
 export const BINOMIAL_INVERSION_LIMIT = INVERSION_LIMIT;
 
 /**

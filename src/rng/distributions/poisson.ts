@@ -2,9 +2,9 @@ import type { BitStream } from '../streams.js';
 import { openUnit, unit } from '../uniform.js';
 import { logFactorial } from '../../math/special.js';
 
-import { INVERSION_LIMIT } from '../limits.js';
+import { INVERSION_LIMIT } from '../../constants.js';
 
-/** Below this mean, inversion (about mean + 1 comparisons) beats rejection (see ../limits.ts). */
+/** Below this mean, inversion (about mean + 1 comparisons) beats rejection (see src/constants.ts). */
 export const POISSON_INVERSION_LIMIT = INVERSION_LIMIT;
 
 /**

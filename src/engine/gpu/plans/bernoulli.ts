@@ -2,17 +2,14 @@ import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
 import type { BernoulliParams } from '../../../families/bernoulli.js';
 import { hasMitigation } from '../../../spec/run-spec.js';
 import { U24_SCALE } from '../../../rng/uniform.js';
-import type { GpuPlan, GpuPlanContext } from '../plan.js';
+import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 export function bernoulliPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as BernoulliParams;
   const n = spec.samples + spec.groundTruth;
-  const regime = spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
-  const fit = spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
+  const regime = regimeKind(spec);
+  const fit = fitKind(spec);
   const stopAtCollapse = !hasMitigation(spec);
-  const stats = new Float64Array(model.statsSize);
-  const pseudo = new Float64Array(model.statsSize);
-  model.pseudoStats(spec.prior, pseudo);
   const initialCollapsed = params.p0 === 0 || params.p0 === 1;
   return {
     source: bernoulliKernelSource({ style, mode: spec.mode, samples: spec.samples, groundTruth: spec.groundTruth, regime, fit, stopAtCollapse }),
@@ -24,17 +21,10 @@ export function bernoulliPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     decodeCollapse(code) {
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: Math.floor(code / 2), outcome: code % 2 };
     },
-    modelState(slots, out) {
-      const run = slots[3];
-      if (run === 0) {
-        out[0] = params.p0;
-        return;
-      }
-      // Refit in float64 from the exact counts, as the reference does.
+    // The counts are exact: the float64 refit is the reference's own.
+    modelState: refitFromSlots(spec, model, (slots, run, stats) => {
       stats[0] = regime === 'accumulate' ? run * n : n;
       stats[1] = regime === 'accumulate' ? slots[1] : slots[0];
-      if (spec.prior > 0) model.addStats(stats, pseudo);
-      model.fit(stats, out);
-    },
+    }),
   };
 }

@@ -1,16 +1,13 @@
 import { gaussianKernelSource } from '../../../../kernels/gaussian.js';
 import type { GaussianParams } from '../../../families/gaussian.js';
 import { hasMitigation } from '../../../spec/run-spec.js';
-import type { GpuPlan, GpuPlanContext } from '../plan.js';
+import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 export function gaussianPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as GaussianParams;
   const n = spec.samples + spec.groundTruth;
-  const regime = spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
-  const fit = spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
-  const stats = new Float64Array(model.statsSize);
-  const pseudo = new Float64Array(model.statsSize);
-  model.pseudoStats(spec.prior, pseudo);
+  const regime = regimeKind(spec);
+  const fit = fitKind(spec);
   return {
     source: gaussianKernelSource({
       style,
@@ -27,17 +24,11 @@ export function gaussianPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     exactness: 'float32',
     initialSlots: Float32Array.of(0, 0, -1, 0),
     decodeCollapse: (code) => (code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: code, outcome: NaN }),
-    modelState(slots, out) {
-      const run = slots[3];
-      if (run === 0) {
-        out.set(model.initialState());
-        return;
-      }
+    // The slots hold the (mean, M2) the last fit used, in float32.
+    modelState: refitFromSlots(spec, model, (slots, run, stats) => {
       stats[0] = regime === 'accumulate' ? run * n : n;
       stats[1] = slots[0];
       stats[2] = slots[1];
-      if (spec.prior > 0) model.addStats(stats, pseudo);
-      model.fit(stats, out);
-    },
+    }),
   };
 }

@@ -1,6 +1,7 @@
 import type { FamilyName } from '../../../families/family.js';
 import type { ExponentialParams } from '../../../families/exponential.js';
 import type { GaussianParams } from '../../../families/gaussian.js';
+import type { CategoricalParams } from '../../../families/categorical.js';
 import { UsageError } from '../../../spec/errors.js';
 import type { RunSpec } from '../../../spec/run-spec.js';
 import type { GpuPlan, GpuPlanContext } from '../plan.js';
@@ -23,6 +24,9 @@ const PLANS: Partial<Record<FamilyName, (context: GpuPlanContext) => GpuPlan>> =
   ising: isingPlan,
 };
 
+/** Most categories a GPU run takes: the decoder and threshold kernels cost K² per chain and generation. */
+export const GPU_MAX_CATEGORIES = 1024;
+
 export function gpuPlanFor(context: GpuPlanContext): GpuPlan {
   const plan = PLANS[context.spec.family];
   if (!plan) throw new UsageError(`--family ${context.spec.family} has no GPU kernel yet: use --backend reference`);
@@ -35,7 +39,8 @@ export function gpuPlanFor(context: GpuPlanContext): GpuPlan {
  */
 export function assertGpuSupports(spec: RunSpec, backend: string): void {
   const where = `on --backend ${backend}`;
-  if (!PLANS[spec.family]) throw new UsageError(`--family ${spec.family} has no GPU kernel yet: use --backend reference`);
+  if (spec.family === 'categorical') assertCategoricalSupported(spec, where);
+  else if (!PLANS[spec.family]) throw new UsageError(`--family ${spec.family} has no GPU kernel yet: use --backend reference`);
   if (spec.regime.kind === 'window') {
     throw new UsageError(`--regime window:<W> runs on --backend reference only (a GPU chain keeps four numbers of state)`);
   }
@@ -54,5 +59,16 @@ export function assertGpuSupports(spec: RunSpec, backend: string): void {
     if (params.collapseThreshold * start < FLOAT32_FLOOR) {
       throw new UsageError(`--collapse-threshold × the initial ${'var0' in params ? 'variance' : 'mean'} must be at least ${FLOAT32_FLOOR} ${where} (float32 range)`);
     }
+  }
+}
+
+function assertCategoricalSupported(spec: RunSpec, where: string): void {
+  const params = spec.familyParams as CategoricalParams;
+  if (spec.l2 > 0) throw new UsageError(`--l2 with --family categorical runs on --backend reference only (the softmax fit needs a whole chain per thread)`);
+  if (params.topK !== null && params.topK < params.categories && params.topP < 1) {
+    throw new UsageError(`--top-k together with --top-p runs on --backend reference only (every category's rank in every thread)`);
+  }
+  if (params.categories > GPU_MAX_CATEGORIES) {
+    throw new UsageError(`--categories must be at most ${GPU_MAX_CATEGORIES} ${where} (the kernels cost K² per chain and generation); use --backend reference`);
   }
 }

@@ -4,7 +4,7 @@ import { UsageError } from '../../../spec/errors.js';
 import { hasMitigation } from '../../../spec/run-spec.js';
 import { U24_SCALE } from '../../../rng/uniform.js';
 import { logChoose } from '../../../math/special.js';
-import type { GpuPlan, GpuPlanContext } from '../plan.js';
+import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 /**
  * Ising with θ₂ = 0 and θ₁ learned: N independent spins per sample, so the Bernoulli
@@ -16,14 +16,11 @@ export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   assertIndependentSpins(spec);
   const spins = params.spins;
   const n = spec.samples + spec.groundTruth;
-  const regime = spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
-  const fit = spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
+  const regime = regimeKind(spec);
+  const fit = fitKind(spec);
   const upProbability = (m: number): number => (1 + m) / 2;
   const p0 = upProbability(params.initial.m);
   const truthP = upProbability(params.truth.m);
-  const stats = new Float64Array(model.statsSize);
-  const pseudo = new Float64Array(model.statsSize);
-  model.pseudoStats(spec.prior, pseudo);
   return {
     source: bernoulliKernelSource({
       style,
@@ -43,20 +40,13 @@ export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     decodeCollapse(code) {
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: Math.floor(code / 2), outcome: 2 * (code % 2) - 1 };
     },
-    modelState(slots, out) {
-      const run = slots[3];
-      if (run === 0) {
-        out.set(model.initialState());
-        return;
-      }
+    // Σm = 2·ups − N·n; Σm² is not needed while θ₂ is held at 0.
+    modelState: refitFromSlots(spec, model, (slots, run, stats) => {
       const samples = regime === 'accumulate' ? run * n : n;
-      const ups = regime === 'accumulate' ? slots[1] : slots[0];
       stats[0] = samples;
-      stats[1] = 2 * ups - spins * samples;
-      stats[2] = 0; // Σm² is not needed when θ₂ is held at 0
-      if (spec.prior > 0) model.addStats(stats, pseudo);
-      model.fit(stats, out);
-    },
+      stats[1] = 2 * (regime === 'accumulate' ? slots[1] : slots[0]) - spins * samples;
+      stats[2] = 0;
+    }),
   };
 }
 

@@ -2,7 +2,7 @@ import { poissonKernelSource, poissonThresholds } from '../../../../kernels/pois
 import type { PoissonParams } from '../../../families/poisson.js';
 import { POISSON_INVERSION_LIMIT } from '../../../rng/distributions/poisson.js';
 import { hasMitigation } from '../../../spec/run-spec.js';
-import type { GpuPlan, GpuPlanContext } from '../plan.js';
+import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 /** Thresholds per λ: below the inversion limit the CDF reaches 1 − 2^−24 by k = 31. */
 const TABLE_WIDTH = 48;
@@ -12,8 +12,8 @@ const TABLE_LIMIT = 2 ** 22;
 export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as PoissonParams;
   const n = spec.samples + spec.groundTruth;
-  const regime = spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
-  const fit = spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
+  const regime = regimeKind(spec);
+  const fit = fitKind(spec);
   // Rows for λ = S/n, S = 0, 1, … while the reference would invert (S/n below the limit,
   // decided in float64 as it does), then rows for λ₀ and λ*.
   let sums = 0;
@@ -28,9 +28,6 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   if (exact) for (let sum = 0; sum < sums; sum++) table.set(poissonThresholds(sum / n, TABLE_WIDTH), sum * TABLE_WIDTH);
   const initialRow = fixedRow(params.lambda0, sums);
   const truthRow = fixedRow(params.truthLambda, sums + 1);
-  const stats = new Float64Array(model.statsSize);
-  const pseudo = new Float64Array(model.statsSize);
-  model.pseudoStats(spec.prior, pseudo);
   return {
     source: poissonKernelSource({
       style,
@@ -45,22 +42,16 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     }),
     scalars: [params.lambda0, params.truthLambda, spec.prior, spec.l2, table, initialRow, truthRow],
     stopAtCollapse: !hasMitigation(spec),
-    exactness: exact ? 'bit-exact' : 'float32',
+    // Exact by table below the inversion limit; the float32 PTRS above it is near-exact.
+    exactness: exact ? 'near-exact' : 'float32',
     initialSlots: Float32Array.of(0, 0, params.lambda0 === 0 ? 0 : -1, 0),
     decodeCollapse(code) {
       if (code < -1) throw new Error('a Poisson count reached 2^24, beyond exact float32 integers: use --backend reference');
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: code, outcome: 0 };
     },
-    modelState(slots, out) {
-      const run = slots[3];
-      if (run === 0) {
-        out[0] = params.lambda0;
-        return;
-      }
+    modelState: refitFromSlots(spec, model, (slots, run, stats) => {
       stats[0] = regime === 'accumulate' ? run * n : n;
       stats[1] = regime === 'accumulate' ? slots[1] : slots[0];
-      if (spec.prior > 0) model.addStats(stats, pseudo);
-      model.fit(stats, out);
-    },
+    }),
   };
 }

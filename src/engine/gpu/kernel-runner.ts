@@ -1,0 +1,251 @@
+/**
+ * Running one compiled chain kernel: in this thread (webgpu, headlessgl, whose drivers
+ * already spread the work over the cores), or split over a pool of worker threads each
+ * holding its own copy (cpu, webasm, which gpu.js runs on one core). Results are the same
+ * either way: every draw is addressed by its chain.
+ *
+ * Either way the mode gpu.js really ran is checked against the backend asked for.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { GpuBackendName } from './names.js';
+
+/** Most generations one call may advance (the kernels' dynamic loop bound). */
+export const MAX_CALL_GENERATIONS = 65536;
+
+export type KernelArgument = number | Float32Array;
+
+/** What a runner needs to build the kernel: in this thread or in a worker. */
+export interface KernelRecipe {
+  readonly backend: GpuBackendName;
+  readonly source: string;
+  /** Arguments after (state, generations): constant for the run. */
+  readonly constants: readonly KernelArgument[];
+}
+
+export interface KernelRunner {
+  /** Advances n chains (packed 6 floats each) by up to `generations`; returns 4 slots each. */
+  run(packed: Float32Array, n: number, generations: number): Promise<Float32Array>;
+  destroy(): Promise<void>;
+}
+
+/** Floats per chain in a kernel's input: chain index limbs, then the four state slots. */
+export const INPUT_WIDTH = 6;
+/** Where, in a chain's input, the generation reached sits (slot 3). */
+const RUN_OFFSET = 5;
+
+type GpuKernel = ((...args: unknown[]) => unknown) & {
+  setOutput(output: number[]): unknown;
+  kernel?: { constructor: { name: string } };
+  destroy?(): void;
+};
+
+/** gpu.js kernel classes report 'gpu' for every GL flavour; name them precisely. */
+export function kernelMode(kernel: { kernel?: { constructor: { name: string } } }): string {
+  const name = kernel.kernel?.constructor.name ?? 'unknown';
+  const known: Record<string, string> = {
+    HeadlessGLKernel: 'headlessgl',
+    WebGLKernel: 'webgl',
+    WebGL2Kernel: 'webgl2',
+    WebGPUKernel: 'webgpu',
+    WebAssemblyKernel: 'webasm',
+    CPUKernel: 'cpu',
+  };
+  return known[name] ?? name;
+}
+
+/** gpu.js returns vec4 outputs as an array of 4-element arrays; flatten them. */
+function flattenRows(result: unknown, n: number): Float32Array {
+  const flat = new Float32Array(n * 4);
+  const rows = result as ArrayLike<ArrayLike<number>>;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    flat[i * 4] = row[0];
+    flat[i * 4 + 1] = row[1];
+    flat[i * 4 + 2] = row[2];
+    flat[i * 4 + 3] = row[3];
+  }
+  return flat;
+}
+
+/**
+ * A kernel compiled in this thread, on a gpu.js instance created for `recipe.backend`.
+ * Calls are padded to a capacity (a power of two, shrunk only below a quarter): gpu.js's
+ * cpu and webasm backends rebuild a kernel for every new output size, and compaction
+ * changes the number of chains on almost every call. Padding chains sit at the horizon
+ * (recipe.constants[0]), so every kernel skips them.
+ */
+export class InThreadRunner implements KernelRunner {
+  private checked = false;
+  private capacity = 0;
+
+  private constructor(
+    private readonly kernel: GpuKernel,
+    private readonly recipe: KernelRecipe,
+  ) {}
+
+  /** Compiles the kernel (with a call on one chain, so compilation is not timed later). */
+  static async create(gpu: { createKernel(source: string, settings: unknown): unknown }, recipe: KernelRecipe): Promise<InThreadRunner> {
+    const settings = {
+      output: [1],
+      dynamicOutput: true,
+      dynamicArguments: true,
+      // The GL backends need a bound for loops with a dynamic count.
+      loopMaxIterations: MAX_CALL_GENERATIONS,
+      precision: 'single',
+      tactic: 'precision',
+    };
+    const runner = new InThreadRunner(gpu.createKernel(recipe.source, settings) as GpuKernel, recipe);
+    await runner.run(new Float32Array(INPUT_WIDTH), 1, 0);
+    return runner;
+  }
+
+  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+    if (n > this.capacity || n < this.capacity / 4) this.capacity = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+    const padded = new Float32Array(this.capacity * INPUT_WIDTH);
+    padded.set(packed.subarray(0, n * INPUT_WIDTH));
+    const horizon = this.recipe.constants[0] as number;
+    for (let i = n; i < this.capacity; i++) padded[i * INPUT_WIDTH + RUN_OFFSET] = horizon;
+    this.kernel.setOutput([this.capacity]);
+    let result: unknown;
+    try {
+      result = this.kernel(padded, generations, ...this.recipe.constants);
+      if (result instanceof Promise) result = await result;
+    } catch (error) {
+      throw new Error(`the ${this.recipe.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!this.checked) {
+      const ran = kernelMode(this.kernel);
+      if (ran !== this.recipe.backend) {
+        throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.recipe.backend}: refusing to report a backend that did not run`);
+      }
+      this.checked = true;
+    }
+    return flattenRows(result, n);
+  }
+
+  async destroy(): Promise<void> {
+    this.kernel.destroy?.();
+  }
+}
+
+/** The compiled worker script: workers run built JavaScript, also when the caller is under test. */
+function workerScript(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(directory, 'dist', 'src', 'engine', 'gpu', 'kernel-worker.js');
+    if (existsSync(candidate)) return candidate;
+    const sibling = join(directory, 'kernel-worker.js');
+    if (existsSync(sibling)) return sibling;
+    directory = dirname(directory);
+  }
+  throw new Error('dist/src/engine/gpu/kernel-worker.js not found: run npm run build');
+}
+
+interface WorkerReply {
+  readonly id: number;
+  readonly output?: Float32Array;
+  readonly error?: string;
+  readonly mode?: string;
+}
+
+/** A pool of worker threads, each with its own gpu.js instance and kernel. */
+export class WorkerPoolRunner implements KernelRunner {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve(reply: WorkerReply): void }>();
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on('message', (reply: WorkerReply) => {
+        const waiting = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        waiting?.resolve(reply);
+      });
+      worker.on('error', (error) => {
+        for (const [, waiting] of this.pending) waiting.resolve({ id: -1, error: error.message });
+        this.pending.clear();
+      });
+    }
+  }
+
+  static async create(recipe: KernelRecipe, threads = Math.max(1, Math.min(16, availableParallelism()))): Promise<WorkerPoolRunner> {
+    const script = workerScript();
+    const pool = new WorkerPoolRunner(Array.from({ length: threads }, () => new Worker(script)));
+    await Promise.all(pool.workers.map((worker) => pool.request(worker, { type: 'init', recipe })));
+    return pool;
+  }
+
+  private request(worker: Worker, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {
+        resolve: (reply) => (reply.error !== undefined ? reject(new Error(reply.error)) : resolve(reply)),
+      });
+      worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /** Splits the chains evenly over the workers (each pads its own share). */
+  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+    const slices = Math.max(1, Math.min(this.workers.length, n));
+    const size = Math.ceil(n / slices);
+    const replies = await Promise.all(
+      Array.from({ length: slices }, (_, s) => {
+        const from = Math.min(n, s * size);
+        const to = Math.min(n, from + size);
+        const part = packed.slice(from * INPUT_WIDTH, to * INPUT_WIDTH);
+        return this.request(this.workers[s], { type: 'run', packed: part, n: to - from, generations }, [part.buffer]);
+      }),
+    );
+    const output = new Float32Array(n * 4);
+    replies.forEach((reply, s) => output.set(reply.output!, Math.min(n, s * size) * 4));
+    return output;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * A kernel with a flat output (one float per element, or four with `vector`), compiled in
+ * this thread and called with any output size; checks the mode gpu.js really ran.
+ */
+export class FlatKernel {
+  private checked = false;
+
+  constructor(
+    private readonly kernel: GpuKernel,
+    private readonly backend: GpuBackendName,
+    private readonly vector: boolean,
+  ) {}
+
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, vector = false): FlatKernel {
+    const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: MAX_CALL_GENERATIONS, precision: 'single', tactic: 'precision' };
+    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector);
+  }
+
+  async call(size: number, ...args: unknown[]): Promise<Float32Array> {
+    this.kernel.setOutput([size]);
+    let result: unknown;
+    try {
+      result = this.kernel(...args);
+      if (result instanceof Promise) result = await result;
+    } catch (error) {
+      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!this.checked) {
+      const ran = kernelMode(this.kernel);
+      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
+      this.checked = true;
+    }
+    return this.vector ? flattenRows(result, size) : Float32Array.from(result as ArrayLike<number>);
+  }
+
+  destroy(): void {
+    this.kernel.destroy?.();
+  }
+}

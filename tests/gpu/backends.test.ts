@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { philoxTestKernelSource, PHILOX_STYLE_BY_BACKEND } from '../../kernels/philox.js';
+import { openBackend, rankBackends, type BackendStatus } from '../../src/engine/gpu/backends.js';
+import { FlatKernel, InThreadRunner, WorkerPoolRunner } from '../../src/engine/gpu/kernel-runner.js';
+import { gpuPlanFor } from '../../src/engine/gpu/plans/index.js';
+import { createFamilyModel } from '../../src/engine/reference.js';
+import { resolveRunSpec } from '../../src/spec/run-spec.js';
+import { backendsUnderTest } from './backends-under-test.js';
+
+const backends = await backendsUnderTest();
+
+/** Random123 known answers (tests/kat_vectors): counter[4], key[2] → output[4]. */
+const KAT = [
+  [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
+  [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
+  [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+] as const;
+
+describe.each(backends)('$backend', ({ backend, status, required, run }) => {
+  it(`is available${required ? ' (required here)' : ''}`, () => {
+    expect(status.available, `${backend}: ${status.reason}`).toBe(true);
+    expect(status.device).toBeTruthy();
+  });
+
+  it.skipIf(!run)('computes Philox4x32-10 to Random123’s known answers in its arithmetic', async () => {
+    const opened = await openBackend(backend);
+    try {
+      const kernel = FlatKernel.create(opened.gpu as never, backend, philoxTestKernelSource(PHILOX_STYLE_BY_BACKEND[backend]));
+      const words = Float32Array.from(KAT.flatMap(([counter, key]) => [...counter, ...key].flatMap((w) => [w >>> 16, w & 0xffff])));
+      const limbs = await kernel.call(8 * KAT.length, words);
+      const got = KAT.map((_, t) => [0, 1, 2, 3].map((i) => (limbs[t * 8 + 2 * i] * 65536 + limbs[t * 8 + 2 * i + 1]) >>> 0));
+      expect(got).toEqual(KAT.map(([, , expected]) => [...expected]));
+      kernel.destroy();
+    } finally {
+      opened.close();
+    }
+  });
+});
+
+describe('engine machinery', () => {
+  it('refuses a kernel gpu.js ran on another backend than the one asked for', async () => {
+    const opened = await openBackend('cpu');
+    const spec = resolveRunSpec({ samples: 10, chains: 4, out: 'x.arrow' });
+    const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
+    // A cpu gpu.js instance, labelled as webgpu: the mode check must catch it.
+    await expect(InThreadRunner.create(opened.gpu as never, { backend: 'webgpu', source: plan.source, constants: [10, 1, 2, 3, 4, ...plan.scalars] })).rejects.toThrow(
+      /gpu.js ran the kernel on cpu, not webgpu/,
+    );
+    opened.close();
+  });
+
+  it('gives the same slots whatever the number of worker threads', async () => {
+    const spec = resolveRunSpec({ samples: 30, chains: 500, out: 'x.arrow' });
+    const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
+    const recipe = { backend: 'cpu' as const, source: plan.source, constants: [1000, 1, 2, 3, 4, ...plan.scalars] };
+    const packed = new Float32Array(500 * 6);
+    for (let i = 0; i < 500; i++) {
+      packed[i * 6 + 1] = i;
+      packed.set(plan.initialSlots, i * 6 + 2);
+    }
+    const outputs: Float32Array[] = [];
+    for (const threads of [1, 3]) {
+      const pool = await WorkerPoolRunner.create(recipe, threads);
+      outputs.push(await pool.run(packed.slice(), 500, 25));
+      await pool.destroy();
+    }
+    expect(outputs[1]).toEqual(outputs[0]);
+  });
+
+  it('ranks hardware before software, and on software cpu, webasm, webgpu, headlessgl', () => {
+    const status = (backend: BackendStatus['backend'], software: boolean, available = true): BackendStatus => ({ backend, available, device: 'x', software, reason: null });
+    expect(rankBackends([status('webgpu', true), status('headlessgl', true), status('webasm', true), status('cpu', true)]).map((s) => s.backend)).toEqual(['cpu', 'webasm', 'webgpu', 'headlessgl']);
+    expect(rankBackends([status('cpu', true), status('headlessgl', false), status('webgpu', false)]).map((s) => s.backend)).toEqual(['webgpu', 'headlessgl', 'cpu']);
+    expect(rankBackends([status('webgpu', false, false), status('cpu', true)]).map((s) => s.backend)).toEqual(['cpu']);
+  });
+
+  it('says why headlessgl is absent without an X display, and how to fix it', () => {
+    const script = `import('${resolve(import.meta.dirname, '../../dist/src/engine/gpu/backends.js')}').then(async (m) => console.log(JSON.stringify(await m.backendStatus('headlessgl'))))`;
+    const env = { ...process.env };
+    delete env['DISPLAY'];
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
+    const status = JSON.parse(child.stdout) as BackendStatus;
+    expect(status.available).toBe(false);
+    expect(status.reason).toMatch(/no X display — run under xvfb-run -a|the gl package is not built/);
+  });
+});
