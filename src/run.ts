@@ -6,7 +6,9 @@
 import { unlinkSync } from 'node:fs';
 import type { Engine } from './engine/engine.js';
 import type { Progress } from './engine/batch.js';
-import { createFamilyModel, ReferenceEngine } from './engine/reference.js';
+import { createFamilyModel } from './engine/reference.js';
+import { openEngine } from './engine/select.js';
+import { AtomicFile } from './io/atomic-file.js';
 import { ArrowFileWriter } from './io/arrow-writer.js';
 import { provenanceOf } from './io/provenance.js';
 import { chainRecordBatch, chainSchema, trajectoryRecordBatch, trajectorySchema } from './io/tables.js';
@@ -14,16 +16,19 @@ import type { RunSpec } from './spec/run-spec.js';
 import { CollapseSummary } from './stats/summary.js';
 
 export interface RunOptions {
-  /** Defaults to the reference engine. */
+  /** Defaults to the engine --backend names (see engine/select.ts). */
   readonly engine?: Engine;
+  /** Receives the line saying what --backend auto chose. */
+  readonly onNote?: (note: string) => void;
   readonly onProgress?: (progress: Progress) => void;
   readonly signal?: AbortSignal;
 }
 
 export interface RunResult {
   readonly spec: RunSpec;
-  /** The backend that really produced the rows. */
+  /** The backend that really produced the rows, and its device. */
   readonly backend: string;
+  readonly device: string;
   readonly summary: CollapseSummary;
   readonly elapsedSeconds: number;
   readonly out: string;
@@ -31,20 +36,22 @@ export interface RunResult {
 }
 
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<RunResult> {
-  const engine = options.engine ?? new ReferenceEngine();
   const model = createFamilyModel(spec);
-  const provenance = provenanceOf(spec, engine.backend);
-  const started = process.hrtime.bigint();
-  const summary = new CollapseSummary();
-  const writers: ArrowFileWriter[] = [];
+  // Opening the files first checks they can be written before an engine starts.
+  const files = [AtomicFile.create(spec.out, 'out')];
+  let engine = options.engine;
   try {
-    // Opening both files first checks they can be written before any work is done.
-    const chains = new ArrowFileWriter(spec.out, 'out', chainSchema(model, provenance));
-    writers.push(chains);
-    const trajectories =
-      spec.trajectories === null ? null : new ArrowFileWriter(spec.trajectories.out, 'trajectories-out', trajectorySchema(model, provenance));
-    if (trajectories !== null) writers.push(trajectories);
-
+    if (spec.trajectories !== null) files.push(AtomicFile.create(spec.trajectories.out, 'trajectories-out'));
+    if (engine === undefined) {
+      const choice = await openEngine(spec);
+      engine = choice.engine;
+      if (choice.note !== null) options.onNote?.(choice.note);
+    }
+    const provenance = provenanceOf(spec, engine.backend, engine.device);
+    const chains = new ArrowFileWriter(files[0], chainSchema(model, provenance));
+    const trajectories = files.length > 1 ? new ArrowFileWriter(files[1], trajectorySchema(model, provenance)) : null;
+    const summary = new CollapseSummary();
+    const started = process.hrtime.bigint();
     for await (const batch of engine.run(spec, { onProgress: options.onProgress, signal: options.signal })) {
       chains.write(chainRecordBatch(chains.schema, model, batch));
       if (trajectories !== null && batch.trajectory !== null && batch.trajectory.length > 0) {
@@ -52,6 +59,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       }
       summary.add(batch.collapseTime, batch.outcome, batch.chainGenerations);
     }
+    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     trajectories?.commit();
     try {
       chains.commit();
@@ -60,17 +68,18 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       if (trajectories !== null) unlinkSync(trajectories.path);
       throw error;
     }
-    writers.length = 0;
+    files.length = 0;
+    return {
+      spec,
+      backend: engine.backend,
+      device: engine.device,
+      summary,
+      elapsedSeconds,
+      out: spec.out,
+      trajectoriesOut: spec.trajectories?.out ?? null,
+    };
   } finally {
-    for (const writer of writers) writer.discard();
-    await engine.close();
+    for (const file of files) file.discard();
+    await engine?.close();
   }
-  return {
-    spec,
-    backend: engine.backend,
-    summary,
-    elapsedSeconds: Number(process.hrtime.bigint() - started) / 1e9,
-    out: spec.out,
-    trajectoriesOut: spec.trajectories?.out ?? null,
-  };
 }

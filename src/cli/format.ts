@@ -20,6 +20,7 @@ export function summaryJson(result: RunResult): Record<string, unknown> {
     median_collapse_time: summary.medianCollapseTime(),
     outcomes: summary.outcomes(),
     backend: result.backend,
+    device: result.device,
     mode: spec.mode,
     rng: spec.rng,
     seed: spec.seed,
@@ -57,7 +58,7 @@ export function summaryText(result: RunResult): string {
   const rate = result.elapsedSeconds > 0 ? summary.chainGenerations / result.elapsedSeconds : NaN;
   const lines = [
     `collapse-sim ${TOOL_VERSION}: ${spec.family}, M = ${spec.samples}, ${summary.chains} chains, T = ${spec.generations}, seed ${JSON.stringify(spec.seed)}` +
-      ` (${result.backend}, ${spec.mode}, ${spec.rng})`,
+      ` (${result.backend} on ${result.device}, ${spec.mode}, ${spec.rng})`,
     ...(mitigations.length > 0 ? [`mitigation       ${mitigations.join(', ')}`] : []),
     `collapsed        ${summary.collapsed} of ${summary.chains}   P = ${probability.estimate.toFixed(4)}  [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %)`,
     `collapse time    mean ${fixed(summary.meanCollapseTime(), 2)} ± ${fixed(summary.meanCollapseTimeStandardError(), 2)} (s.e.)   median ${fixed(summary.medianCollapseTime(), 1)} generations`,

@@ -5,8 +5,11 @@
 import { Command, CommanderError } from 'commander';
 import { InterruptedError, UsageError } from '../spec/errors.js';
 import { TOOL_VERSION } from '../version.js';
-import { addRunOptions } from './options.js';
+import { addOptions, addRunOptions } from './options.js';
 import { runCommand } from './run-command.js';
+import { verifyCommand } from './verify-command.js';
+import { backendsCommand } from './backends-command.js';
+import { COMMON_OPTIONS } from '../spec/run-spec.js';
 
 export function buildProgram(): Command {
   const program = new Command('collapse-sim')
@@ -36,6 +39,30 @@ export function buildProgram(): Command {
     )
     .action(async (_options, command: Command) => runCommand(command));
   addRunOptions(run);
+
+  const verify = program
+    .command('verify')
+    .description('run one configuration on the reference path and on GPU backends and compare them chain by chain and in law (exit 0 only if all agree)')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action(async (_options, command: Command) => verifyCommand(command));
+  addRunOptions(
+    verify,
+    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size'].includes(option.flag)).map((option) =>
+      option.flag === 'chains' ? { ...option, defaultValue: '2000' } : option,
+    ),
+  );
+  addOptions(verify, [{ flag: 'backends', valueName: '<list>', description: 'comma-separated GPU backends to check (default: all; a listed one that cannot run fails)' }], 'Run options:');
+
+  program
+    .command('backends')
+    .description('list the gpu.js backends this machine offers, with a short throughput probe, the device found, and why an absent one is absent')
+    .option('--json', 'print one JSON object')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action(async (_options, command: Command) => backendsCommand(command));
   return program;
 }
 
@@ -52,6 +79,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   try {
     await program.parseAsync(argv as string[]);
+    // Explicitly: a webgpu run keeps Dawn's GPU object, which holds the event loop open.
+    process.exit(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof UsageError) fail(error.message, 2);
     if (error instanceof InterruptedError) fail(`${error.message}: stopped, no output file written`, error.signal === 'SIGINT' ? 130 : 143);

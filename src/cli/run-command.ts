@@ -25,12 +25,25 @@ export async function runCommand(command: Command): Promise<void> {
   const spec = resolveRunSpec(raw);
   const json = raw['json'] === true || raw['json'] === 'true';
   const quiet = raw['quiet'] === true || raw['quiet'] === 'true';
-  const progress = new ProgressBar(spec.chains, !quiet && process.stderr.isTTY === true);
+  const interactive = process.stderr.isTTY === true;
+  const progress = new ProgressBar(spec.chains, !quiet && interactive);
   const interruption = abortOnSignals();
+  // What --backend auto chose: at once on a terminal, else after a successful run, so that
+  // an error stays the only line on stderr.
+  let deferredNote: string | null = null;
   try {
-    const result = await runSimulation(spec, { onProgress: (p) => progress.update(p), signal: interruption.signal });
+    const result = await runSimulation(spec, {
+      onProgress: (p) => progress.update(p),
+      onNote: (note) => {
+        if (quiet) return;
+        if (interactive) process.stderr.write(`collapse-sim: ${note}\n`);
+        else deferredNote = note;
+      },
+      signal: interruption.signal,
+    });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));
+    if (deferredNote !== null) process.stderr.write(`collapse-sim: ${deferredNote}\n`);
   } finally {
     progress.finish();
     interruption.release();

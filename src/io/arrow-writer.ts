@@ -16,12 +16,14 @@ class FileSink extends AsyncByteQueue {
  * pandas, polars, DuckDB and R read), atomically: see AtomicFile.
  */
 export class ArrowFileWriter {
-  private readonly file: AtomicFile;
   private readonly writer = new RecordBatchFileWriter();
   rows = 0;
 
-  constructor(path: string, flag: string, readonly schema: Schema) {
-    this.file = AtomicFile.create(path, flag);
+  /** Writes into `file` (already open, see AtomicFile.create), starting with the schema. */
+  constructor(
+    private readonly file: AtomicFile,
+    readonly schema: Schema,
+  ) {
     this.writer.reset(new FileSink(this.file), schema);
   }
 

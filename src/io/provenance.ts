@@ -12,17 +12,20 @@ export interface Provenance {
   readonly version: string;
   /** The Philox key derived from the seed (hex), or null for --rng seedrandom. */
   readonly key: string | null;
-  /** The backend that produced the rows. */
+  /** The backend that produced the rows, and the device it ran on. */
   readonly backend: string;
+  readonly device: string;
   readonly config: RunSpec;
 }
 
-export function provenanceOf(spec: RunSpec, backend: string): Provenance {
+export function provenanceOf(spec: RunSpec, backend: string, device: string): Provenance {
   return {
     tool: 'collapse-sim',
     version: TOOL_VERSION,
     key: spec.rng === 'philox' ? keyToHex(keyFromSeed(spec.seed)) : null,
     backend,
+    device,
+    // The configuration as run: --backend auto is recorded as the backend it chose.
     config: { ...spec, backend },
   };
 }

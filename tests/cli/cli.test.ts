@@ -21,7 +21,7 @@ function expectNoOutput(folder: string, name: string): void {
 
 describe('collapse-sim run', () => {
   it('runs, writes the Arrow file and prints one JSON object with the documented keys', () => {
-    const result = cli(['run', '--chains', '300', '--samples', '20', '--out', 'ok.arrow', '--json']);
+    const result = cli(['run', '--chains', '300', '--samples', '20', '--out', 'ok.arrow', '--json', '--backend', 'reference']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
@@ -89,7 +89,12 @@ describe('bad input: exit 2, one line naming the flag, no output file', () => {
     [['--seed', ''], /--seed must be a non-empty string/],
     [['--mode', 'fast'], /--mode must be one of per-sample, sufficient/],
     [['--rng', 'mt19937'], /--rng must be one of philox, seedrandom/],
-    [['--backend', 'gpu'], /--backend must be one of reference/],
+    [['--backend', 'gpu'], /--backend must be one of auto, reference, webgpu, headlessgl, webasm, cpu \(got "gpu"\)/],
+    [['--backend', 'webasm', '--regime', 'window:3'], /--regime window:<W> runs on --backend reference only/],
+    [['--backend', 'cpu', '--rng', 'seedrandom'], /--rng seedrandom is sequential and runs on --backend reference only/],
+    [['--backend', 'cpu', '--family', 'ising', '--learn', 'theta1,theta2'], /coupled spins run on --backend reference/],
+    [['--backend', 'webasm', '--family', 'categorical', '--top-k', '3', '--top-p', '0.5'], /--top-k together with --top-p runs on --backend reference only/],
+    [['--backend', 'cpu', '--generations', '9000000'], /--generations must be below 8388608 on --backend cpu/],
     [['--regime', 'window:0'], /--regime window:<W> must be an integer/],
     [['--regime', 'sometimes'], /--regime must be replace, accumulate or window:<W>/],
     [['--ground-truth', '-1'], /--ground-truth must be an integer/],
@@ -150,7 +155,7 @@ describe('interruption', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s stops the run with exit %i and leaves no output file', async (signal, code) => {
-    const child = spawn(process.execPath, [CLI, 'run', '--chains', '100000000', '--out', `interrupted-${signal}.arrow`], { cwd: directory });
+    const child = spawn(process.execPath, [CLI, 'run', '--chains', '100000000', '--backend', 'reference', '--out', `interrupted-${signal}.arrow`], { cwd: directory });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     await new Promise((r) => setTimeout(r, 1500));

@@ -5,6 +5,10 @@ import { tableFromIPC } from 'apache-arrow';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { runSimulation } from '../../src/run.js';
 import { simulate, temporaryDirectory } from '../helpers.js';
+import { backendsUnderTest } from '../gpu/backends-under-test.js';
+
+/** Determinism holds on every engine: the reference and each available gpu.js backend. */
+const ENGINES = ['reference', ...(await backendsUnderTest()).filter((b) => b.run).map((b) => b.backend)];
 
 const [directory, cleanup] = temporaryDirectory();
 afterAll(cleanup);
@@ -19,23 +23,25 @@ const CONFIGURATIONS: Record<string, unknown>[] = [
   { family: 'bernoulli', samples: 15, 'ground-truth': 2, prior: 1, regime: 'window:3' },
 ];
 
-describe('determinism', () => {
-  it.each(CONFIGURATIONS)('same seed, same bytes: %o', async (configuration) => {
+describe.each(ENGINES)('determinism on %s', (backend) => {
+  // window:3 has no GPU kernel; the GPU engines run the others.
+  const configurations = backend === 'reference' ? CONFIGURATIONS : CONFIGURATIONS.filter((c) => c['regime'] === undefined && c['learn'] === undefined);
+  it.each(configurations)('same seed, same bytes: %o', async (configuration) => {
     // The provenance records --out, so the same configuration means the same path too.
     const out = join(directory, 'same.arrow');
     const files = [] as Buffer[];
     for (let copy = 0; copy < 2; copy++) {
-      await runSimulation(resolveRunSpec({ ...configuration, chains: 200, generations: 300, seed: 'bytes', out }));
+      await runSimulation(resolveRunSpec({ ...configuration, chains: 200, generations: 300, seed: 'bytes', out, backend }));
       files.push(readFileSync(out));
     }
     expect(files[0].equals(files[1])).toBe(true);
   });
 
-  it.each(CONFIGURATIONS)('batch size never changes a row: %o', async (configuration) => {
+  it.each(configurations)('batch size never changes a row: %o', async (configuration) => {
     const rows = [] as unknown[];
     for (const batchSize of [1, 7, 1000]) {
       const out = join(directory, `batch-${batchSize}.arrow`);
-      await runSimulation(resolveRunSpec({ ...configuration, chains: 150, generations: 300, seed: 'batches', 'batch-size': batchSize, out }));
+      await runSimulation(resolveRunSpec({ ...configuration, chains: 150, generations: 300, seed: 'batches', 'batch-size': batchSize, out, backend }));
       const table = tableFromIPC(readFileSync(out));
       rows.push(table.toArray().map((row) => JSON.stringify(row.toJSON())));
       expect(table.batches.length).toBe(Math.ceil(150 / batchSize));
@@ -44,6 +50,9 @@ describe('determinism', () => {
     expect(rows[2]).toEqual(rows[0]);
   });
 
+});
+
+describe('determinism of the reference path', () => {
   it('chain i’s result does not depend on how many chains run', async () => {
     const small = await simulate({ family: 'bernoulli', samples: 9, chains: 10, seed: 'prefix' });
     const large = await simulate({ family: 'bernoulli', samples: 9, chains: 500, seed: 'prefix' });

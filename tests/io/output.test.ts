@@ -13,7 +13,7 @@ afterAll(cleanup);
 
 async function runTo(name: string, options: Record<string, unknown>): Promise<Table> {
   const out = join(directory, name);
-  await runSimulation(resolveRunSpec({ out, ...options }));
+  await runSimulation(resolveRunSpec({ out, backend: 'reference', ...options }));
   return tableFromIPC(readFileSync(out));
 }
 
@@ -63,7 +63,7 @@ describe('the chain table', () => {
 describe('trajectories', () => {
   it('holds generation 0, every k-th generation and the last one simulated, for the first n chains', async () => {
     const out = join(directory, 'with-trajectories.arrow');
-    const spec = resolveRunSpec({ out, samples: 6, p0: 0.5, chains: 40, generations: 1000, trajectories: 'every:3,chains:5', seed: 'traj' });
+    const spec = resolveRunSpec({ out, samples: 6, p0: 0.5, chains: 40, generations: 1000, trajectories: 'every:3,chains:5', seed: 'traj', backend: 'reference' });
     await runSimulation(spec);
     const chains = tableFromIPC(readFileSync(out));
     const trajectories = tableFromIPC(readFileSync(join(directory, 'with-trajectories.trajectories.arrow')));
@@ -97,7 +97,7 @@ describe('atomic output', () => {
       }
     };
     const out = join(directory, 'failed.arrow');
-    const spec = resolveRunSpec({ out, chains: 50, 'batch-size': 10, trajectories: 'every:1,chains:20' });
+    const spec = resolveRunSpec({ out, chains: 50, 'batch-size': 10, trajectories: 'every:1,chains:20', backend: 'reference' });
     await expect(runSimulation(spec, { engine: failing })).rejects.toThrow('injected failure');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(directory).filter((name) => name.includes('failed'))).toEqual([]);
