@@ -16,7 +16,8 @@ import type { Engine } from './engine/engine.js';
 import { ReferenceEngine, createFamilyModel } from './engine/reference.js';
 import { backendStatus, type GpuBackendName } from './engine/gpu/backends.js';
 import { GPU_BACKENDS } from './engine/gpu/names.js';
-import { gpuPlanFor } from './engine/gpu/plans/index.js';
+import { gpuPathFor, gpuPlanFor } from './engine/gpu/plans/index.js';
+import { isingLevelsPlan } from './engine/gpu/plans/ising-levels.js';
 import { gpuRefusal } from './engine/select.js';
 import { categoricalExactness } from './engine/gpu/categorical.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../kernels/philox.js';
@@ -218,7 +219,9 @@ export async function verify(spec: RunSpec, options: VerifyOptions = {}): Promis
 
 /** What the GPU plan promises for this configuration on this backend. */
 export function exactnessOf(spec: RunSpec, backend: GpuBackendName): Exactness {
-  if (spec.family === 'categorical') return categoricalExactness(spec);
-  const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: PHILOX_STYLE_BY_BACKEND[backend] });
-  return plan.exactness;
+  const path = gpuPathFor(spec);
+  if (path === 'categorical') return categoricalExactness(spec);
+  const style = PHILOX_STYLE_BY_BACKEND[backend];
+  if (path === 'host-fit') return isingLevelsPlan(spec, createFamilyModel(spec), style).exactness;
+  return gpuPlanFor({ spec, model: createFamilyModel(spec), style }).exactness;
 }

@@ -18,6 +18,19 @@ export interface ChainBatch {
   readonly trajectory: TrajectoryRows | null;
 }
 
+/** The per-chain columns of a batch of `count` chains, empty (zeros). */
+export function emptyChainColumns(
+  model: { readonly events: readonly unknown[]; readonly finalColumns: readonly unknown[] },
+  count: number,
+): { collapseTime: Int32Array; outcome: Float64Array; eventTimes: Int32Array[]; finals: Float64Array[] } {
+  return {
+    collapseTime: new Int32Array(count),
+    outcome: new Float64Array(count),
+    eventTimes: model.events.map(() => new Int32Array(count)),
+    finals: model.finalColumns.map(() => new Float64Array(count)),
+  };
+}
+
 /** Per-generation rows for the first chains of a run. */
 export interface TrajectoryRows {
   readonly length: number;

@@ -17,8 +17,9 @@ import { FAMILIES } from '../families/index.js';
 import type { FamilyModel, StatsSampler } from '../families/family.js';
 import { openStream, StreamTag, type AddressableStream } from '../rng/streams.js';
 import { InterruptedError } from '../spec/errors.js';
-import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
-import { TrajectoryBuilder, type ChainBatch } from './batch.js';
+import type { RunSpec } from '../spec/run-spec.js';
+import { ChainLoop, ChainLoopShared } from './chain-loop.js';
+import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from './batch.js';
 import type { Engine, EngineRunOptions } from './engine.js';
 
 /** Yield to the event loop (signals, progress) at least this often. */
@@ -34,19 +35,12 @@ class ChainSimulator {
   private readonly stream: AddressableStream;
   private readonly sampleModel: StatsSampler;
   private readonly sampleTruth: StatsSampler;
-  private readonly state: Float64Array;
-  private readonly initial: Float64Array;
   private readonly truth: Float64Array;
   private readonly generationStats: Float64Array;
   private readonly truthStats: Float64Array;
-  private readonly pooled: Float64Array;
-  private readonly fitStats: Float64Array;
-  private readonly pseudo: Float64Array;
-  private readonly window: Float64Array[];
-  private readonly stopsAtCollapse: boolean;
+  private readonly loop: ChainLoop;
   readonly finalRow: Float64Array;
   readonly trajectoryRow: Float64Array;
-  readonly eventTimes: Int32Array;
 
   constructor(private readonly spec: RunSpec) {
     this.model = createFamilyModel(spec);
@@ -54,21 +48,16 @@ class ChainSimulator {
     this.stream = openStream({ kind: spec.rng, seed: spec.seed });
     this.sampleModel = model.createSampler(this.stream, 'model');
     this.sampleTruth = model.createSampler(this.stream, 'truth');
-    this.initial = model.initialState();
     this.truth = model.truthState();
-    this.state = new Float64Array(model.stateSize);
     this.generationStats = new Float64Array(model.statsSize);
     this.truthStats = new Float64Array(model.statsSize);
-    this.pooled = new Float64Array(model.statsSize);
-    this.fitStats = new Float64Array(model.statsSize);
-    this.pseudo = new Float64Array(model.statsSize);
-    model.pseudoStats(spec.prior, this.pseudo);
-    const windowWidth = spec.regime.kind === 'window' ? spec.regime.width : 0;
-    this.window = Array.from({ length: windowWidth }, () => new Float64Array(model.statsSize));
-    this.stopsAtCollapse = !hasMitigation(spec);
+    this.loop = new ChainLoop(new ChainLoopShared(model, spec));
     this.finalRow = new Float64Array(model.finalColumns.length);
     this.trajectoryRow = new Float64Array(model.trajectoryColumns.length);
-    this.eventTimes = new Int32Array(model.events.length);
+  }
+
+  get eventTimes(): Int32Array {
+    return this.loop.eventTimes;
   }
 
   /**
@@ -76,70 +65,31 @@ class ChainSimulator {
    * eventTimes and finalRow; appends trajectory rows when `trajectory` is given.
    */
   run(chain: number, trajectory: { builder: TrajectoryBuilder; every: number } | null): [number, number, number] {
-    const { model, spec, state } = this;
-    state.set(this.initial);
-    this.pooled.fill(0);
-    for (const entry of this.window) entry.fill(0);
-    this.eventTimes.fill(-1);
-    let collapseTime = -1;
-    let outcome = NaN;
-
-    const observe = (t: number): boolean => {
-      for (let e = 0; e < model.events.length; e++) {
-        if (this.eventTimes[e] < 0 && model.events[e].happened(state)) this.eventTimes[e] = t;
-      }
-      if (collapseTime < 0 && model.isCollapsed(state)) {
-        collapseTime = t;
-        outcome = model.hasOutcome ? model.outcome(state) : NaN;
-      }
-      return this.stopsAtCollapse && (collapseTime >= 0 || model.isFrozen(state));
-    };
+    const { model, spec, loop } = this;
     const record = (t: number, last: boolean): void => {
       if (trajectory !== null && (t % trajectory.every === 0 || last)) {
-        model.writeTrajectory(state, this.trajectoryRow);
+        model.writeTrajectory(loop.state, this.trajectoryRow);
         trajectory.builder.push(chain, t, this.trajectoryRow);
       }
     };
 
-    let stopped = observe(0);
+    let stopped = loop.start();
     record(0, stopped);
     let t = 0;
     while (!stopped && t < spec.generations) {
       t++;
       this.stream.reset(chain, t, StreamTag.Synthetic);
-      this.sampleModel(state, spec.samples, spec.mode, this.generationStats);
+      this.sampleModel(loop.state, spec.samples, spec.mode, this.generationStats);
       if (spec.groundTruth > 0) {
         this.stream.reset(chain, t, StreamTag.GroundTruth);
         this.sampleTruth(this.truth, spec.groundTruth, spec.mode, this.truthStats);
         model.addStats(this.generationStats, this.truthStats);
       }
-      const pooled = this.pool(t);
-      let fitted = pooled;
-      if (spec.prior > 0) {
-        this.fitStats.set(pooled);
-        model.addStats(this.fitStats, this.pseudo);
-        fitted = this.fitStats;
-      }
-      model.fit(fitted, state);
-      stopped = observe(t);
+      stopped = loop.refit(this.generationStats);
       record(t, stopped || t === spec.generations);
     }
-    model.writeFinals(state, this.finalRow);
-    return [collapseTime, outcome, t];
-  }
-
-  /** The data the fit sees under the run's regime. */
-  private pool(t: number): Float64Array {
-    const regime = this.spec.regime;
-    if (regime.kind === 'replace') return this.generationStats;
-    if (regime.kind === 'accumulate') {
-      this.model.addStats(this.pooled, this.generationStats);
-      return this.pooled;
-    }
-    this.window[(t - 1) % regime.width].set(this.generationStats);
-    this.pooled.fill(0);
-    for (let i = 0; i < Math.min(t, regime.width); i++) this.model.addStats(this.pooled, this.window[i]);
-    return this.pooled;
+    model.writeFinals(loop.state, this.finalRow);
+    return [loop.collapseTime, loop.outcome, t];
   }
 }
 
@@ -155,10 +105,7 @@ export class ReferenceEngine implements Engine {
     let lastYield = Date.now();
     for (let first = 0; first < spec.chains; first += spec.batchSize) {
       const count = Math.min(spec.batchSize, spec.chains - first);
-      const collapseTime = new Int32Array(count);
-      const outcome = new Float64Array(count);
-      const eventTimes = model.events.map(() => new Int32Array(count));
-      const finals = model.finalColumns.map(() => new Float64Array(count));
+      const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
       const builder =
         spec.trajectories !== null && first < spec.trajectories.chains ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
       let chainGenerations = 0;

@@ -166,6 +166,44 @@ const MEAN_M = 2;
 /** P(spin up) where spins are independent (θ₂ = 0 or polarised); NaN otherwise. */
 const P_UP = 3;
 const LEVELS = 4;
+/** Where a chain's state keeps P(up) (independent spins, else NaN) and the level law P(u), u = 0 … N. */
+export const ISING_STATE = { P_UP, LEVELS } as const;
+
+/**
+ * Per-sample draws of coupled spins: spin i + 1 is up with probability
+ * P(up | i spins drawn, u of them up), from the level law by the recursion
+ * Z(i, u) = Z(i + 1, u + 1) + Z(i + 1, u) in logs. upGivenSoFar[i·(N + 1) + u] holds it.
+ */
+export class SpinConditionals {
+  readonly upGivenSoFar: Float64Array;
+  private readonly logCompletions: Float64Array;
+  private readonly nextLogCompletions: Float64Array;
+
+  constructor(private readonly levels: IsingLevels) {
+    this.upGivenSoFar = new Float64Array(levels.spins * levels.count);
+    this.logCompletions = new Float64Array(levels.count);
+    this.nextLogCompletions = new Float64Array(levels.count);
+  }
+
+  build(levelProbabilities: ArrayLike<number>): void {
+    const { levels, upGivenSoFar, logCompletions, nextLogCompletions } = this;
+    for (let u = 0; u <= levels.spins; u++) {
+      const p = levelProbabilities[u];
+      nextLogCompletions[u] = p > 0 ? Math.log(p) - levels.logMultiplicity[u] : -Infinity;
+    }
+    for (let i = levels.spins - 1; i >= 0; i--) {
+      for (let u = 0; u <= i; u++) {
+        const up = nextLogCompletions[u + 1];
+        const down = nextLogCompletions[u];
+        const largest = Math.max(up, down);
+        const total = largest === -Infinity ? -Infinity : largest + Math.log(Math.exp(up - largest) + Math.exp(down - largest));
+        logCompletions[u] = total;
+        upGivenSoFar[i * levels.count + u] = total === -Infinity ? 0 : Math.exp(up - total);
+      }
+      nextLogCompletions.set(logCompletions.subarray(0, i + 1));
+    }
+  }
+}
 
 /**
  * Newton on the convex A(θ) − θ·t + (c/2)|θ|² (θ₂ held where not learned): damped by a
@@ -367,29 +405,8 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
       const spinsUp = bernoulliCount(source);
       const drawLevels = multinomial(source);
       const levelCounts = new Float64Array(levels.count);
-      // upGivenSoFar[i·(N+1) + u]: P(spin i+1 is up | i spins drawn, u of them up).
-      const upGivenSoFar = new Float64Array(spins * levels.count);
-      const logCompletions = new Float64Array(levels.count);
-      const nextLogCompletions = new Float64Array(levels.count);
-
-      /** Conditional spin probabilities from the level law, by the recursion Z(i,u) = Z(i+1,u+1) + Z(i+1,u). */
-      const buildConditionals = (state: Float64Array): void => {
-        for (let u = 0; u <= spins; u++) {
-          const p = state[LEVELS + u];
-          nextLogCompletions[u] = p > 0 ? Math.log(p) - levels.logMultiplicity[u] : -Infinity;
-        }
-        for (let i = spins - 1; i >= 0; i--) {
-          for (let u = 0; u <= i; u++) {
-            const up = nextLogCompletions[u + 1];
-            const down = nextLogCompletions[u];
-            const largest = Math.max(up, down);
-            const total = largest === -Infinity ? -Infinity : largest + Math.log(Math.exp(up - largest) + Math.exp(down - largest));
-            logCompletions[u] = total;
-            upGivenSoFar[i * levels.count + u] = total === -Infinity ? 0 : Math.exp(up - total);
-          }
-          nextLogCompletions.set(logCompletions.subarray(0, i + 1));
-        }
-      };
+      const conditionals = new SpinConditionals(levels);
+      const upGivenSoFar = conditionals.upGivenSoFar;
 
       return (state, count, mode, stats) => {
         let sumM = 0;
@@ -410,7 +427,7 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
           }
         } else {
           // Coupled spins: each spin from its exact conditional given the spins before it.
-          buildConditionals(state);
+          conditionals.build(state.subarray(LEVELS));
           for (let sample = 0; sample < count; sample++) {
             let up = 0;
             for (let i = 0; i < spins; i++) {

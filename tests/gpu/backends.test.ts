@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { philoxTestKernelSource, PHILOX_STYLE_BY_BACKEND } from '../../kernels/philox.js';
+import { ISING_LEVELS_HEADER, isingLevelsKernelSource, isingLevelsParameterCount } from '../../kernels/ising-levels.js';
 import { openBackend, rankBackends, type BackendStatus } from '../../src/engine/gpu/backends.js';
 import { FlatKernel, InThreadRunner, WorkerPoolRunner } from '../../src/engine/gpu/kernel-runner.js';
 import { gpuPlanFor } from '../../src/engine/gpu/plans/index.js';
+import { chainKernelRecipe } from '../../src/engine/gpu/plan.js';
 import { createFamilyModel } from '../../src/engine/reference.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { backendsUnderTest } from './backends-under-test.js';
@@ -19,7 +21,9 @@ const KAT = [
 ] as const;
 
 describe.each(backends)('$backend', ({ backend, status, required, run }) => {
-  it(`is available${required ? ' (required here)' : ''}`, () => {
+  // An absent backend that is not required is skipped, with the reason in the test's name.
+  const availability = required ? ' (required here)' : run ? '' : ` (skipped: ${status.reason})`;
+  it.skipIf(!run)(`is available${availability}`, () => {
     expect(status.available, `${backend}: ${status.reason}`).toBe(true);
     expect(status.device).toBeTruthy();
   });
@@ -37,6 +41,28 @@ describe.each(backends)('$backend', ({ backend, status, required, run }) => {
       opened.close();
     }
   });
+
+  it.skipIf(!run)('sums u² of coupled-spin samples exactly beyond 2^24 (two float32 parts)', async () => {
+    // Thresholds 2^24 (always up) for the first 101 spins, 0 (never) for the rest: every
+    // sample has u = 101 whatever the uniforms, so Σu = M·101 and Σu² = M·10201 > 2^24
+    // (odd terms: a plain float32 sum would round once past 2^24).
+    const spins = 128;
+    const samples = 2048;
+    const source = isingLevelsKernelSource(PHILOX_STYLE_BY_BACKEND[backend], { mode: 'per-sample', spins, samples, groundTruth: 0 });
+    const row = new Float32Array(ISING_LEVELS_HEADER + isingLevelsParameterCount('per-sample', spins));
+    row.set([0, 5, 1]);
+    for (let i = 0, at = ISING_LEVELS_HEADER; i < spins; i++) for (let u = 0; u <= i; u++) row[at++] = i < 101 ? 2 ** 24 : 0;
+    const opened = await openBackend(backend);
+    try {
+      const kernel = FlatKernel.create(opened.gpu as never, backend, source, true);
+      const [sumU, high, low] = await kernel.call(1, row, 3, 1, 2, 3, 4, new Float32Array(1));
+      expect(samples * 10201).toBeGreaterThan(2 ** 24);
+      expect([sumU, high * 2048 + low]).toEqual([samples * 101, samples * 10201]);
+      kernel.destroy();
+    } finally {
+      opened.close();
+    }
+  });
 });
 
 describe('engine machinery', () => {
@@ -45,7 +71,7 @@ describe('engine machinery', () => {
     const spec = resolveRunSpec({ samples: 10, chains: 4, out: 'x.arrow' });
     const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
     // A cpu gpu.js instance, labelled as webgpu: the mode check must catch it.
-    await expect(InThreadRunner.create(opened.gpu as never, { backend: 'webgpu', source: plan.source, constants: [10, 1, 2, 3, 4, ...plan.scalars] })).rejects.toThrow(
+    await expect(InThreadRunner.create(opened.gpu as never, chainKernelRecipe('webgpu', spec, plan))).rejects.toThrow(
       /gpu.js ran the kernel on cpu, not webgpu/,
     );
     opened.close();
@@ -54,7 +80,7 @@ describe('engine machinery', () => {
   it('gives the same slots whatever the number of worker threads', async () => {
     const spec = resolveRunSpec({ samples: 30, chains: 500, out: 'x.arrow' });
     const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
-    const recipe = { backend: 'cpu' as const, source: plan.source, constants: [1000, 1, 2, 3, 4, ...plan.scalars] };
+    const recipe = chainKernelRecipe('cpu', { generations: 1000, seed: '7' }, plan);
     const packed = new Float32Array(500 * 6);
     for (let i = 0; i < 500; i++) {
       packed[i * 6 + 1] = i;

@@ -74,7 +74,7 @@ describe('collapse-sim run on each backend', () => {
     const result = cli(['run', '--samples', '10', '--chains', '50', '--regime', 'window:2', '--out', 'window.arrow', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).backend).toBe('reference');
-    expect(ownLines(result.stderr)[0]).toMatch(/--backend auto: running on the reference path \(--regime window:<W> runs on --backend reference only/);
+    expect(ownLines(result.stderr)[0]).toMatch(/--backend auto: running on the reference path \(--regime window:<W> with --family bernoulli runs on --backend reference only/);
   });
 
   it('a named backend that is not available is a one-line error with the fix', () => {

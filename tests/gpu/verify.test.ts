@@ -17,6 +17,13 @@ const CONFIGURATIONS: [string, Record<string, unknown>, string][] = [
   ['bernoulli with a prior', { family: 'bernoulli', samples: 20, prior: 2, generations: 150 }, 'float32'],
   ['ising per-sample (θ₂ = 0)', { family: 'ising', spins: 5, samples: 8, m0: 0.2 }, 'bit-exact'],
   ['ising sufficient', { family: 'ising', spins: 5, samples: 8, m0: -0.2, mode: 'sufficient' }, 'float32'],
+  // Coupled spins run on the host-fit path: the kernel draws, the host refits in float64.
+  ['ising per-sample, θ₂ learned', { family: 'ising', spins: 5, samples: 8, m0: 0.2, theta2: 0.3, learn: 'theta1,theta2' }, 'bit-exact'],
+  ['ising per-sample, θ₂ = −0.5 held, ground truth, window', { family: 'ising', spins: 4, samples: 6, m0: 0.1, theta2: -0.5, 'ground-truth': 1, regime: 'window:3', generations: 60 }, 'bit-exact'],
+  ['ising per-sample, θ₂ learned from independent spins, prior', { family: 'ising', spins: 6, samples: 5, m0: -0.3, learn: 'theta1,theta2', prior: 0.5, generations: 80 }, 'bit-exact'],
+  ['ising sufficient, θ₂ learned', { family: 'ising', spins: 6, samples: 10, m0: -0.1, theta2: 0.4, learn: 'theta1,theta2', mode: 'sufficient' }, 'float32'],
+  // Σu² over a generation beyond 2^24: carried in two exact float32 parts.
+  ['ising per-sample, N = 128, M = 2048', { family: 'ising', spins: 128, samples: 2048, m0: 0.5, theta2: 0.2, generations: 2, chains: 20 }, 'bit-exact'],
   ['poisson per-sample', { family: 'poisson', samples: 10, lambda0: 0.8, generations: 300 }, 'near-exact'],
   ['poisson sufficient', { family: 'poisson', samples: 10, lambda0: 0.8, generations: 300, mode: 'sufficient' }, 'float32'],
   ['gaussian per-sample (unbiased)', { family: 'gaussian', samples: 8, estimator: 'unbiased', 'collapse-threshold': 0.01 }, 'float32'],

@@ -15,7 +15,6 @@ import {
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { decoderReshapes, decoderWeights, type CategoricalParams } from '../../families/categorical.js';
 import type { FamilyModel } from '../../families/family.js';
-import { keyFromSeed } from '../../rng/keys.js';
 import { U24_SCALE } from '../../rng/uniform.js';
 import { InterruptedError } from '../../spec/errors.js';
 import { hasMitigation, type RunSpec } from '../../spec/run-spec.js';
@@ -23,6 +22,7 @@ import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batc
 import type { EngineRunOptions } from '../engine.js';
 import type { OpenBackend } from './backends.js';
 import { FlatKernel } from './kernel-runner.js';
+import { keyLimbs } from './plan.js';
 
 /** Thread indices are floats in GL: every flat array stays below 2^24 elements. */
 const ELEMENT_LIMIT = 2 ** 24;
@@ -84,8 +84,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   const countsAreWeights = spec.prior === 0 && !reshape;
   const stopAtCollapse = !hasMitigation(spec);
   const truthCount = spec.groundTruth;
-  const [key0, key1] = keyFromSeed(spec.seed);
-  const keys = [Math.floor(key0 / 65536), key0 % 65536, Math.floor(key1 / 65536), key1 % 65536];
+  const keys = keyLimbs(spec.seed);
   const gpu = opened.gpu as never;
   const make = (source: string, vector = false) => FlatKernel.create(gpu, opened.backend, source, vector);
 

@@ -8,16 +8,17 @@
  */
 import { FAMILIES } from '../../families/index.js';
 import type { FamilyModel } from '../../families/family.js';
-import { keyFromSeed } from '../../rng/keys.js';
 import { InterruptedError } from '../../spec/errors.js';
 import type { RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import type { Engine, EngineRunOptions } from '../engine.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { openBackend, type GpuBackendName, type OpenBackend } from './backends.js';
-import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRunner } from './kernel-runner.js';
-import { COLLAPSE_SLOT, RUN_SLOT, type GpuPlan } from './plan.js';
-import { gpuPlanFor } from './plans/index.js';
+import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRecipe, type KernelRunner } from './kernel-runner.js';
+import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT, type GpuPlan } from './plan.js';
+import { gpuPathFor, gpuPlanFor } from './plans/index.js';
+import { isingLevelsPlan } from './plans/ising-levels.js';
+import { hostFitGroupLimit, hostFitRecipe, runHostFit } from './host-fit.js';
 import { runCategorical } from './categorical.js';
 
 /** A call should take about this long: long enough to amortise overhead, far from driver watchdogs. */
@@ -58,19 +59,21 @@ export class GpuEngine implements Engine {
 
   async *run(spec: RunSpec, options: EngineRunOptions = {}): AsyncGenerator<ChainBatch> {
     const model = FAMILIES[spec.family].create(spec.familyParams, spec);
-    if (spec.family === 'categorical') {
+    const style = PHILOX_STYLE_BY_BACKEND[this.opened.backend];
+    const path = gpuPathFor(spec);
+    if (path === 'categorical') {
       // K weights per chain: a pipeline of kernels per generation (categorical.ts).
       yield* runCategorical(this.opened, spec, model, options);
       return;
     }
-    const plan = gpuPlanFor({ spec, model, style: PHILOX_STYLE_BY_BACKEND[this.opened.backend] });
-    const [key0, key1] = keyFromSeed(spec.seed);
-    const recipe = {
-      backend: this.opened.backend,
-      source: plan.source,
-      constants: [spec.generations, Math.floor(key0 / 65536), key0 % 65536, Math.floor(key1 / 65536), key1 % 65536, ...plan.scalars],
-    };
-    const runner = await this.runnerFor(recipe);
+    if (path === 'host-fit') {
+      const plan = isingLevelsPlan(spec, model, style);
+      const runner = await this.runnerFor(hostFitRecipe(this.opened.backend, spec, plan));
+      yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend]), options);
+      return;
+    }
+    const plan = gpuPlanFor({ spec, model, style });
+    const runner = await this.runnerFor(chainKernelRecipe(this.opened.backend, spec, plan));
     const advancer = new ChainAdvancer(runner, spec, plan, model);
     let chainsDone = 0;
     let chainGenerationsDone = 0;
@@ -95,7 +98,7 @@ export class GpuEngine implements Engine {
     }
   }
 
-  private async runnerFor(recipe: { backend: GpuBackendName; source: string; constants: (number | Float32Array)[] }): Promise<KernelRunner> {
+  private async runnerFor(recipe: KernelRecipe): Promise<KernelRunner> {
     const key = `${recipe.source}\u0000${JSON.stringify(recipe.constants.map((value) => (typeof value === 'number' ? value : Array.from(value))))}`;
     let runner = this.runners.get(key);
     if (runner === undefined) {

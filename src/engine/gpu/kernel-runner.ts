@@ -22,20 +22,34 @@ export type KernelArgument = number | Float32Array;
 export interface KernelRecipe {
   readonly backend: GpuBackendName;
   readonly source: string;
-  /** Arguments after (state, generations): constant for the run. */
+  /** Arguments after (rows, generations): constant for the run. */
   readonly constants: readonly KernelArgument[];
+  /** Floats per chain in the first argument (INPUT_WIDTH for chain kernels). */
+  readonly inputWidth: number;
+  /** The row padding chains get: one every kernel skips (see InThreadRunner). */
+  readonly padding: Float32Array;
 }
 
 export interface KernelRunner {
-  /** Advances n chains (packed 6 floats each) by up to `generations`; returns 4 slots each. */
+  /**
+   * Runs the kernel on n chains (packed recipe.inputWidth floats each) with `generations`
+   * as its second argument; returns four floats each.
+   */
   run(packed: Float32Array, n: number, generations: number): Promise<Float32Array>;
   destroy(): Promise<void>;
 }
 
-/** Floats per chain in a kernel's input: chain index limbs, then the four state slots. */
+/** Floats per chain in a chain kernel's input: chain index limbs, then the four state slots. */
 export const INPUT_WIDTH = 6;
-/** Where, in a chain's input, the generation reached sits (slot 3). */
+/** Where, in a chain kernel's input, the generation reached sits (slot 3). */
 const RUN_OFFSET = 5;
+
+/** A chain kernel's padding row: a chain already at the horizon, which the kernel skips. */
+export function chainPadding(horizon: number): Float32Array {
+  const row = new Float32Array(INPUT_WIDTH);
+  row[RUN_OFFSET] = horizon;
+  return row;
+}
 
 type GpuKernel = ((...args: unknown[]) => unknown) & {
   setOutput(output: number[]): unknown;
@@ -75,8 +89,8 @@ function flattenRows(result: unknown, n: number): Float32Array {
  * A kernel compiled in this thread, on a gpu.js instance created for `recipe.backend`.
  * Calls are padded to a capacity (a power of two, shrunk only below a quarter): gpu.js's
  * cpu and webasm backends rebuild a kernel for every new output size, and compaction
- * changes the number of chains on almost every call. Padding chains sit at the horizon
- * (recipe.constants[0]), so every kernel skips them.
+ * changes the number of chains on almost every call. Padding chains get recipe.padding, a
+ * row the kernel skips (a chain kernel's chain at the horizon).
  */
 export class InThreadRunner implements KernelRunner {
   private checked = false;
@@ -99,16 +113,16 @@ export class InThreadRunner implements KernelRunner {
       tactic: 'precision',
     };
     const runner = new InThreadRunner(gpu.createKernel(recipe.source, settings) as GpuKernel, recipe);
-    await runner.run(new Float32Array(INPUT_WIDTH), 1, 0);
+    await runner.run(recipe.padding, 1, 0);
     return runner;
   }
 
   async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
     if (n > this.capacity || n < this.capacity / 4) this.capacity = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-    const padded = new Float32Array(this.capacity * INPUT_WIDTH);
-    padded.set(packed.subarray(0, n * INPUT_WIDTH));
-    const horizon = this.recipe.constants[0] as number;
-    for (let i = n; i < this.capacity; i++) padded[i * INPUT_WIDTH + RUN_OFFSET] = horizon;
+    const width = this.recipe.inputWidth;
+    const padded = new Float32Array(this.capacity * width);
+    padded.set(packed.subarray(0, n * width));
+    for (let i = n; i < this.capacity; i++) padded.set(this.recipe.padding, i * width);
     this.kernel.setOutput([this.capacity]);
     let result: unknown;
     try {
@@ -157,7 +171,10 @@ export class WorkerPoolRunner implements KernelRunner {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve(reply: WorkerReply): void }>();
 
-  private constructor(private readonly workers: Worker[]) {
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly inputWidth: number,
+  ) {
     for (const worker of workers) {
       worker.on('message', (reply: WorkerReply) => {
         const waiting = this.pending.get(reply.id);
@@ -173,7 +190,10 @@ export class WorkerPoolRunner implements KernelRunner {
 
   static async create(recipe: KernelRecipe, threads = Math.max(1, Math.min(16, availableParallelism()))): Promise<WorkerPoolRunner> {
     const script = workerScript();
-    const pool = new WorkerPoolRunner(Array.from({ length: threads }, () => new Worker(script)));
+    const pool = new WorkerPoolRunner(
+      Array.from({ length: threads }, () => new Worker(script)),
+      recipe.inputWidth,
+    );
     await Promise.all(pool.workers.map((worker) => pool.request(worker, { type: 'init', recipe })));
     return pool;
   }
@@ -196,7 +216,7 @@ export class WorkerPoolRunner implements KernelRunner {
       Array.from({ length: slices }, (_, s) => {
         const from = Math.min(n, s * size);
         const to = Math.min(n, from + size);
-        const part = packed.slice(from * INPUT_WIDTH, to * INPUT_WIDTH);
+        const part = packed.slice(from * this.inputWidth, to * this.inputWidth);
         return this.request(this.workers[s], { type: 'run', packed: part, n: to - from, generations }, [part.buffer]);
       }),
     );

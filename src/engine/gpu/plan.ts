@@ -5,7 +5,10 @@
  * per-chain results.
  */
 import type { FamilyModel } from '../../families/family.js';
+import { keyFromSeed } from '../../rng/keys.js';
 import type { RunSpec } from '../../spec/run-spec.js';
+import { chainPadding, INPUT_WIDTH, type KernelRecipe } from './kernel-runner.js';
+import type { GpuBackendName } from './names.js';
 
 /** Slot 2 holds the collapse code (−1 = not collapsed), slot 3 the generation reached. */
 export const COLLAPSE_SLOT = 2;
@@ -76,5 +79,22 @@ export function refitFromSlots(
     fill(slots, run, stats);
     if (spec.prior > 0) model.addStats(stats, pseudo);
     model.fit(stats, out);
+  };
+}
+
+/** The Philox key of a seed as four 16-bit limbs (kernel arguments keyH0, keyL0, keyH1, keyL1). */
+export function keyLimbs(seed: string): [number, number, number, number] {
+  const [key0, key1] = keyFromSeed(seed);
+  return [Math.floor(key0 / 65536), key0 % 65536, Math.floor(key1 / 65536), key1 % 65536];
+}
+
+/** A plan's chain kernel, called as (rows, generations, horizon, key limbs…, scalars…). */
+export function chainKernelRecipe(backend: GpuBackendName, spec: Pick<RunSpec, 'generations' | 'seed'>, plan: Pick<GpuPlan, 'source' | 'scalars'>): KernelRecipe {
+  return {
+    backend,
+    source: plan.source,
+    constants: [spec.generations, ...keyLimbs(spec.seed), ...plan.scalars],
+    inputWidth: INPUT_WIDTH,
+    padding: chainPadding(spec.generations),
   };
 }

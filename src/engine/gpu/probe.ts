@@ -5,11 +5,11 @@
  */
 import { resolveRunSpec } from '../../spec/run-spec.js';
 import { createFamilyModel } from '../reference.js';
-import { keyFromSeed } from '../../rng/keys.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { backendStatus, openBackend, type BackendStatus, type GpuBackendName } from './backends.js';
 import { InThreadRunner, WorkerPoolRunner } from './kernel-runner.js';
 import { gpuPlanFor } from './plans/index.js';
+import { chainKernelRecipe } from './plan.js';
 
 const PROBE_CHAINS = 20000;
 const PROBE_GENERATIONS = 10;
@@ -26,12 +26,7 @@ export async function probeBackend(backend: GpuBackendName): Promise<BackendProb
   if (!status.available) return { ...status, compileSeconds: null, chainGenerationsPerSecond: null, threads: null, error: null };
   const spec = resolveRunSpec({ family: 'bernoulli', samples: 100, chains: PROBE_CHAINS, generations: 100000, seed: 'probe', out: 'probe.arrow' });
   const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: PHILOX_STYLE_BY_BACKEND[backend] });
-  const [key0, key1] = keyFromSeed(spec.seed);
-  const recipe = {
-    backend,
-    source: plan.source,
-    constants: [spec.generations, Math.floor(key0 / 65536), key0 % 65536, Math.floor(key1 / 65536), key1 % 65536, ...plan.scalars],
-  };
+  const recipe = chainKernelRecipe(backend, spec, plan);
   const opened = await openBackend(backend);
   try {
     const compileStarted = performance.now();

@@ -8,7 +8,7 @@ import type { GpuPlan, GpuPlanContext } from '../plan.js';
 import { bernoulliPlan } from './bernoulli.js';
 import { exponentialPlan } from './exponential.js';
 import { gaussianPlan } from './gaussian.js';
-import { assertIndependentSpins, isingPlan } from './ising.js';
+import { assertIsingLimits, isingOnChainKernel, isingPlan } from './ising.js';
 import { poissonPlan } from './poisson.js';
 
 /** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
@@ -27,6 +27,19 @@ const PLANS: Partial<Record<FamilyName, (context: GpuPlanContext) => GpuPlan>> =
 /** Most categories a GPU run takes: the decoder and threshold kernels cost K² per chain and generation. */
 export const GPU_MAX_CATEGORIES = 1024;
 
+/**
+ * How a configuration runs on a GPU backend: a chain kernel (state in four slots, many
+ * generations per call), the categorical pipeline (categorical.ts), or the host-fit path
+ * (host-fit.ts: a kernel draws each generation, the host refits in float64).
+ */
+export type GpuPath = 'chain' | 'categorical' | 'host-fit';
+
+export function gpuPathFor(spec: RunSpec): GpuPath {
+  if (spec.family === 'categorical') return 'categorical';
+  if (spec.family === 'ising' && !isingOnChainKernel(spec)) return 'host-fit';
+  return 'chain';
+}
+
 export function gpuPlanFor(context: GpuPlanContext): GpuPlan {
   const plan = PLANS[context.spec.family];
   if (!plan) throw new UsageError(`--family ${context.spec.family} has no GPU kernel yet: use --backend reference`);
@@ -41,18 +54,20 @@ export function assertGpuSupports(spec: RunSpec, backend: string): void {
   const where = `on --backend ${backend}`;
   if (spec.family === 'categorical') assertCategoricalSupported(spec, where);
   else if (!PLANS[spec.family]) throw new UsageError(`--family ${spec.family} has no GPU kernel yet: use --backend reference`);
-  if (spec.regime.kind === 'window') {
-    throw new UsageError(`--regime window:<W> runs on --backend reference only (a GPU chain keeps four numbers of state)`);
+  // The host-fit path pools and refits on the host in float64: any regime, no count limit over generations.
+  const hostFit = gpuPathFor(spec) === 'host-fit';
+  if (spec.regime.kind === 'window' && !hostFit) {
+    throw new UsageError(`--regime window:<W> with --family ${spec.family} runs on --backend reference only (a GPU chain keeps four numbers of state)`);
   }
   const n = spec.samples + spec.groundTruth;
   if (n >= EXACT_LIMIT) throw new UsageError(`--samples plus --ground-truth must be below ${EXACT_LIMIT} ${where} (exact float32 counts)`);
   if (spec.generations >= EXACT_LIMIT) throw new UsageError(`--generations must be below ${EXACT_LIMIT} ${where} (exact float32 generation numbers)`);
-  if (spec.regime.kind === 'accumulate' && spec.generations * n >= EXACT_LIMIT) {
+  if (spec.regime.kind === 'accumulate' && !hostFit && spec.generations * n >= EXACT_LIMIT) {
     throw new UsageError(
       `--regime accumulate needs --generations × (--samples + --ground-truth) below ${EXACT_LIMIT} ${where} (accumulated counts stay exact float32 integers)`,
     );
   }
-  if (spec.family === 'ising') assertIndependentSpins(spec);
+  if (spec.family === 'ising') assertIsingLimits(spec, where);
   if (spec.family === 'gaussian' || spec.family === 'exponential') {
     const params = spec.familyParams as GaussianParams | ExponentialParams;
     const start = 'var0' in params ? params.var0 : 1 / params.rate0;

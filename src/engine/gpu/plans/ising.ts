@@ -1,7 +1,7 @@
 import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
 import type { IsingParams } from '../../../families/ising.js';
 import { UsageError } from '../../../spec/errors.js';
-import { hasMitigation } from '../../../spec/run-spec.js';
+import { hasMitigation, type RunSpec } from '../../../spec/run-spec.js';
 import { U24_SCALE } from '../../../rng/uniform.js';
 import { logChoose } from '../../../math/special.js';
 import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
@@ -13,7 +13,7 @@ import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext 
  */
 export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as IsingParams;
-  assertIndependentSpins(spec);
+  if (!isingOnChainKernel(spec)) throw new Error('coupled spins or --regime window: the host-fit path runs them (see isingLevelsPlan)');
   const spins = params.spins;
   const n = spec.samples + spec.groundTruth;
   const regime = regimeKind(spec);
@@ -50,16 +50,21 @@ export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   };
 }
 
-export function assertIndependentSpins(spec: GpuPlanContext['spec']): void {
+/**
+ * Whether the chain kernel runs this configuration: independent spins throughout (θ₂ = 0
+ * held, and for a ground truth or prior, a truth with θ₂ = 0) and a regime it keeps in
+ * four slots. Everything else runs on the host-fit path (ising-levels.ts).
+ */
+export function isingOnChainKernel(spec: RunSpec): boolean {
   const params = spec.familyParams as IsingParams;
   const truthUsed = spec.groundTruth > 0 || spec.prior > 0;
-  if (params.learn !== 'theta1' || params.initial.theta2 !== 0 || (truthUsed && params.truth.theta2 !== 0)) {
-    throw new UsageError(
-      `--family ising runs on GPU backends with --theta2 0 and --learn theta1 (independent spins); coupled spins run on --backend reference`,
-    );
-  }
-  if (spec.generations * 2 >= 2 ** 24) throw new UsageError('--generations must be below 2^23 on GPU backends');
+  return params.learn === 'theta1' && params.initial.theta2 === 0 && !(truthUsed && params.truth.theta2 !== 0) && spec.regime.kind !== 'window';
+}
+
+/** Exact float32 counts: up spins per generation, N·(M + K), stay below 2^23. */
+export function assertIsingLimits(spec: RunSpec, where: string): void {
+  const params = spec.familyParams as IsingParams;
   if (params.spins * (spec.samples + spec.groundTruth) >= 2 ** 23) {
-    throw new UsageError(`--spins × (--samples + --ground-truth) must be below ${2 ** 23} on GPU backends (exact float32 counts)`);
+    throw new UsageError(`--spins × (--samples + --ground-truth) must be below ${2 ** 23} ${where} (exact float32 counts)`);
   }
 }
