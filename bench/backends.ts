@@ -1,13 +1,15 @@
 /**
  * Throughput of every engine — the reference path and each available gpu.js backend — on
- * one configuration (Bernoulli, M = 100, p₀ = ½ by default), per mode and ensemble size,
+ * one configuration (Bernoulli, M = 100, p₀ = ½ unless --options says otherwise), per mode and ensemble size,
  * as chain·generations and data points per second, and as ratios to the reference path
  * measured in the same run. Each engine compiles its kernel in a warm-up run that is
  * timed and reported separately; every size then runs each engine in turn.
  *
  *   node dist/bench/backends.js [--chains 1e3,1e4,1e5,1e6] [--generations 30] [--samples 100]
  *        [--modes per-sample,sufficient] [--engines reference,cpu,webasm,webgpu,headlessgl]
- *        [--repeats 1] [--json]
+ *        [--repeats 1] [--options '{"family": "ising", "theta2": 0.5, …}'] [--json]
+ *
+ * --options: other run flags (as `--config` keys) replacing the Bernoulli default.
  */
 import type { Engine } from '../src/engine/engine.js';
 import { ReferenceEngine } from '../src/engine/reference.js';
@@ -48,6 +50,8 @@ async function main(): Promise<void> {
   const repeats = Number(flag('repeats', '1'));
   const json = process.argv.includes('--json');
   const wanted = flag('engines', ['reference', ...GPU_BACKENDS].join(',')).split(',');
+  const options = JSON.parse(flag('options', '{}')) as Record<string, unknown>;
+  const configuration = { ...(options['family'] === undefined ? { family: 'bernoulli', p0: 0.5 } : {}), samples, ...options };
 
   const engines: { name: string; engine: Engine }[] = [];
   if (wanted.includes('reference')) engines.push({ name: 'reference', engine: new ReferenceEngine() });
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
   }
 
   const specFor = (mode: string, chains: number, seed: string): RunSpec =>
-    resolveRunSpec({ family: 'bernoulli', samples, p0: 0.5, chains, generations, mode, seed, out: 'bench.arrow', 'batch-size': 1 << 20 });
+    resolveRunSpec({ ...configuration, chains, generations, mode, seed, out: 'bench.arrow', 'batch-size': 1 << 20 });
   const warmUps: { engine: string; mode: string; seconds: number }[] = [];
   const results: Measurement[] = [];
   for (const mode of modes) {
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
           mode,
           chains,
           chain_generations_per_s: rate,
-          data_points_per_s: rate * samples,
+          data_points_per_s: rate * Number(configuration.samples),
           seconds: median(seconds.get(name)!),
           ratio_to_reference: reference === null ? null : rate / reference,
         });
@@ -98,11 +102,11 @@ async function main(): Promise<void> {
   }
   for (const { engine } of engines) await engine.close();
   if (json) {
-    process.stdout.write(JSON.stringify({ configuration: { family: 'bernoulli', samples, p0: 0.5, generations, repeats }, warm_up: warmUps, results }) + '\n');
+    process.stdout.write(JSON.stringify({ configuration: { ...configuration, generations, repeats }, warm_up: warmUps, results }) + '\n');
     return;
   }
   process.stderr.write('\r\x1b[K');
-  process.stdout.write(`Bernoulli, M = ${samples}, p₀ = ½, at most ${generations} generations; median of ${repeats}; warm-up excluded\n`);
+  process.stdout.write(`${JSON.stringify(configuration)}, at most ${generations} generations; median of ${repeats}; warm-up excluded\n`);
   process.stdout.write('warm-up (compile, workers), seconds: ' + warmUps.map((w) => `${w.engine}/${w.mode} ${w.seconds.toFixed(2)}`).join(', ') + '\n');
   process.stdout.write('mode        chains    engine       chain·gen/s   data points/s   ÷ reference\n');
   for (const r of results) {

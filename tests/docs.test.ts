@@ -19,6 +19,7 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm start -- run\n');
     expect(readme).toContain('npm ci && npm test\n');
     const ci = readFileSync(resolve(import.meta.dirname, '../.ci/run'), 'utf8');
-    expect(ci).toContain('npm test');
+    expect(ci).toContain("xvfb-run -a bash -c 'npm ci && npm test'");
+    expect(ci).toMatch(/COLLAPSE_SIM_REQUIRE_BACKENDS=headlessgl,webgpu,webasm,cpu/);
   });
 });
