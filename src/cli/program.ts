@@ -9,6 +9,7 @@ import { addOptions, addRunOptions } from './options.js';
 import { runCommand } from './run-command.js';
 import { verifyCommand } from './verify-command.js';
 import { backendsCommand } from './backends-command.js';
+import { BENCH_OPTIONS, NOT_BENCH_RUN_FLAGS, benchCommand } from './bench-command.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
 
 export function buildProgram(): Command {
@@ -54,6 +55,26 @@ export function buildProgram(): Command {
     ),
   );
   addOptions(verify, [{ flag: 'backends', valueName: '<list>', description: 'comma-separated GPU backends to check (default: all; a listed one that cannot run fails)' }], 'Run options:');
+
+  const bench = program
+    .command('bench')
+    .description('measure throughput (chain·generations/s) of the reference path, the gpu.js backends and a NumPy peer on one configuration, per mode and ensemble size; table, JSON, Arrow file and plot')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  collapse-sim bench                                         # Bernoulli, M = 100, p0 = 0.5, 1e3..1e5 chains\n' +
+        '  collapse-sim bench --chains 1e5,1e6 --modes sufficient --backends reference,cpu --repeats 5\n' +
+        '  collapse-sim bench --family gaussian --samples 20 --collapse-threshold 1e-3 --json\n',
+    )
+    .action(async (_options, command: Command) => benchCommand(command));
+  addOptions(bench, BENCH_OPTIONS, 'Bench options:');
+  addRunOptions(
+    bench,
+    COMMON_OPTIONS.filter((option) => !NOT_BENCH_RUN_FLAGS.includes(option.flag)),
+  );
 
   program
     .command('backends')

@@ -7,11 +7,9 @@
  * Either way the mode gpu.js really ran is checked against the backend asked for.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GpuBackendName } from './names.js';
+import { compiledScript } from '../../package-files.js';
 
 /** Most generations one call may advance (the kernels' dynamic loop bound). */
 export const MAX_CALL_GENERATIONS = 65536;
@@ -146,19 +144,6 @@ export class InThreadRunner implements KernelRunner {
   }
 }
 
-/** The compiled worker script: workers run built JavaScript, also when the caller is under test. */
-function workerScript(): string {
-  let directory = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(directory, 'dist', 'src', 'engine', 'gpu', 'kernel-worker.js');
-    if (existsSync(candidate)) return candidate;
-    const sibling = join(directory, 'kernel-worker.js');
-    if (existsSync(sibling)) return sibling;
-    directory = dirname(directory);
-  }
-  throw new Error('dist/src/engine/gpu/kernel-worker.js not found: run npm run build');
-}
-
 interface WorkerReply {
   readonly id: number;
   readonly output?: Float32Array;
@@ -189,7 +174,7 @@ export class WorkerPoolRunner implements KernelRunner {
   }
 
   static async create(recipe: KernelRecipe, threads = Math.max(1, Math.min(16, availableParallelism()))): Promise<WorkerPoolRunner> {
-    const script = workerScript();
+    const script = compiledScript('src/engine/gpu/kernel-worker.js');
     const pool = new WorkerPoolRunner(
       Array.from({ length: threads }, () => new Worker(script)),
       recipe.inputWidth,
