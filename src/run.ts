@@ -5,14 +5,16 @@
  */
 import { unlinkSync } from 'node:fs';
 import type { Engine } from './engine/engine.js';
-import type { Progress } from './engine/batch.js';
+import type { ChainBatch, Progress } from './engine/batch.js';
 import { createFamilyModel } from './engine/reference.js';
 import { openEngine } from './engine/select.js';
 import { AtomicFile } from './io/atomic-file.js';
 import { ArrowFileWriter } from './io/arrow-writer.js';
 import { provenanceOf } from './io/provenance.js';
 import { chainRecordBatch, chainSchema, trajectoryRecordBatch, trajectorySchema } from './io/tables.js';
-import type { RunSpec } from './spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from './spec/run-spec.js';
+import { InterruptedError } from './spec/errors.js';
+import { Checkpoint } from './io/checkpoint.js';
 import { CollapseSummary } from './stats/summary.js';
 
 export interface RunOptions {
@@ -22,6 +24,10 @@ export interface RunOptions {
   readonly onNote?: (note: string) => void;
   readonly onProgress?: (progress: Progress) => void;
   readonly signal?: AbortSignal;
+  /** Save a checkpoint in this directory after every batch (io/checkpoint.ts). */
+  readonly checkpointDirectory?: string;
+  /** Go on from this checkpoint: `spec` must be its spec. */
+  readonly resume?: Checkpoint;
 }
 
 export interface RunResult {
@@ -37,27 +43,60 @@ export interface RunResult {
 
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<RunResult> {
   const model = createFamilyModel(spec);
-  // Opening the files first checks they can be written before an engine starts.
-  const files = [AtomicFile.create(spec.out, 'out')];
+  const resume = options.resume ?? null;
+  // Opening the files first checks they can be written before an engine starts. A resumed
+  // run writes where the interrupted one would have, wherever it is started from.
+  if (resume !== null) {
+    // What the interrupted process was writing when it was killed, if it could not clean up.
+    AtomicFile.removeStale(resume.outPath);
+    if (resume.trajectoriesOutPath !== null) AtomicFile.removeStale(resume.trajectoriesOutPath);
+  }
+  const files = [AtomicFile.create(resume?.outPath ?? spec.out, 'out')];
   let engine = options.engine;
   try {
-    if (spec.trajectories !== null) files.push(AtomicFile.create(spec.trajectories.out, 'trajectories-out'));
+    if (spec.trajectories !== null) files.push(AtomicFile.create(resume?.trajectoriesOutPath ?? spec.trajectories.out, 'trajectories-out'));
+    if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory);
     if (engine === undefined) {
       const choice = await openEngine(spec);
       engine = choice.engine;
       if (choice.note !== null) options.onNote?.(choice.note);
     }
-    const provenance = provenanceOf(spec, engine.backend, engine.device);
+    const device = resume === null || resume.device === engine.device ? engine.device : `${resume.device}, resumed on ${engine.device}`;
+    const provenance = provenanceOf(spec, engine.backend, device);
+    // The checkpoint records the backend that runs, so a resume runs on it too.
+    const checkpoint = resume ?? (options.checkpointDirectory !== undefined ? Checkpoint.create(options.checkpointDirectory, { ...spec, backend: engine.backend }, engine.device) : null);
     const chains = new ArrowFileWriter(files[0], chainSchema(model, provenance));
     const trajectories = files.length > 1 ? new ArrowFileWriter(files[1], trajectorySchema(model, provenance)) : null;
     const summary = new CollapseSummary();
-    const started = process.hrtime.bigint();
-    for await (const batch of engine.run(spec, { onProgress: options.onProgress, signal: options.signal })) {
+    const write = (batch: ChainBatch): void => {
       chains.write(chainRecordBatch(chains.schema, model, batch));
       if (trajectories !== null && batch.trajectory !== null && batch.trajectory.length > 0) {
         trajectories.write(trajectoryRecordBatch(trajectories.schema, model, batch.trajectory));
       }
       summary.add(batch.collapseTime, batch.outcome, batch.chainGenerations);
+    };
+    if (resume !== null) for (const batch of resume.replay(model)) write(batch);
+    const started = process.hrtime.bigint();
+    // With a checkpoint, a signal lets the batch under way finish and be saved; without,
+    // it stops the engine at once (nothing would keep the work).
+    const batches = engine.run(spec, {
+      onProgress: options.onProgress,
+      signal: checkpoint === null ? options.signal : undefined,
+      startChain: checkpoint?.nextChain,
+    });
+    for await (const batch of batches) {
+      write(batch);
+      checkpoint?.saveBatch(batch, model, provenance);
+      const reason: unknown = options.signal?.aborted ? options.signal.reason : null;
+      if (checkpoint !== null && reason !== null) {
+        const range = chainRangeOf(spec);
+        const signal = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+        throw new InterruptedError(
+          signal,
+          `checkpoint saved in ${checkpoint.directory} (${checkpoint.nextChain - range.first} of ${range.end - range.first} chains done); ` +
+            `go on with: collapse-sim run --resume ${checkpoint.directory}`,
+        );
+      }
     }
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     trajectories?.commit();
@@ -69,6 +108,8 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       throw error;
     }
     files.length = 0;
+    // The outputs are in place: the checkpoint has done its job.
+    checkpoint?.remove();
     return {
       spec,
       backend: engine.backend,

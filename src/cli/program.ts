@@ -9,8 +9,15 @@ import { addOptions, addRunOptions } from './options.js';
 import { runCommand } from './run-command.js';
 import { verifyCommand } from './verify-command.js';
 import { backendsCommand } from './backends-command.js';
+import { mergeCommand } from './merge-command.js';
+import { summarizeCommand } from './summarize-command.js';
 import { BENCH_OPTIONS, NOT_BENCH_RUN_FLAGS, benchCommand } from './bench-command.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
+
+/** A subcommand that reports errors through runCli (one line, exit 2) and takes no stray arguments. */
+function subcommand(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description).allowExcessArguments(false).exitOverride().configureOutput({ outputError: () => {} });
+}
 
 export function buildProgram(): Command {
   const program = new Command('collapse-sim')
@@ -24,12 +31,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true);
 
-  const run = program
-    .command('run')
-    .description('simulate an ensemble of chains and write one row per chain to an Arrow file')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
+  const run = subcommand(program, 'run', 'simulate an ensemble of chains and write one row per chain to an Arrow file')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -41,27 +43,17 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => runCommand(command));
   addRunOptions(run);
 
-  const verify = program
-    .command('verify')
-    .description('run one configuration on the reference path and on GPU backends and compare them chain by chain and in law (exit 0 only if all agree)')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
+  const verify = subcommand(program, 'verify', 'run one configuration on the reference path and on GPU backends and compare them chain by chain and in law (exit 0 only if all agree)')
     .action(async (_options, command: Command) => verifyCommand(command));
   addRunOptions(
     verify,
-    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size'].includes(option.flag)).map((option) =>
+    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'shard', 'shard-count', 'checkpoint', 'resume'].includes(option.flag)).map((option) =>
       option.flag === 'chains' ? { ...option, defaultValue: '2000' } : option,
     ),
   );
   addOptions(verify, [{ flag: 'backends', valueName: '<list>', description: 'comma-separated GPU backends to check (default: all; a listed one that cannot run fails)' }], 'Run options:');
 
-  const bench = program
-    .command('bench')
-    .description('measure throughput (chain·generations/s) of the reference path, the gpu.js backends and a NumPy peer on one configuration, per mode and ensemble size; table, JSON, Arrow file and plot')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
+  const bench = subcommand(program, 'bench', 'measure throughput (chain·generations/s) of the reference path, the gpu.js backends and a NumPy peer on one configuration, per mode and ensemble size; table, JSON, Arrow file and plot')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -76,41 +68,57 @@ export function buildProgram(): Command {
     COMMON_OPTIONS.filter((option) => !NOT_BENCH_RUN_FLAGS.includes(option.flag)),
   );
 
-  program
-    .command('backends')
-    .description('list the gpu.js backends this machine offers, with a short throughput probe, the device found, and why an absent one is absent')
+  subcommand(program, 'summarize', 'summarize a run: P(collapse) by t with Wilson intervals, the Kaplan–Meier curve of the collapse time, quantiles, outcomes, and exact theory beside them where there is one')
+    .argument('[files...]', 'the chain file, or the shard files or directories of a sharded run')
+    .option('--json', 'print one JSON object (with the whole survival curve)')
+    .action(async (files: string[], _options, command: Command) => summarizeCommand(files, command));
+
+  subcommand(program, 'merge', 'merge the shard files of a sharded run (--shard i/n) into the file the whole run would have written; checks they share one configuration and cover every chain once')
+    .argument('<out>', 'the merged Arrow file to write')
+    .argument('[shards...]', 'shard files, or directories holding them')
     .option('--json', 'print one JSON object')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
+    .action(async (out: string, shards: string[], _options, command: Command) => mergeCommand(out, shards, command));
+
+  subcommand(program, 'backends', 'list the gpu.js backends this machine offers, with a short throughput probe, the device found, and why an absent one is absent')
+    .option('--json', 'print one JSON object')
     .action(async (_options, command: Command) => backendsCommand(command));
   return program;
 }
 
-function fail(message: string, code: number): never {
+function failure(message: string, code: number): number {
   process.stderr.write(`collapse-sim: ${message}\n`);
-  process.exit(code);
+  return code;
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
+/**
+ * Runs the command line `argv` (node, script, args…) and returns the exit code: 0 done,
+ * 2 bad input, 130/143 interrupted, 1 a bug. Every error is one line on stderr.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   if (argv.length <= 2) {
     process.stdout.write(program.helpInformation());
-    process.exit(2);
+    return 2;
   }
   try {
     await program.parseAsync(argv as string[]);
-    // Explicitly: a webgpu run keeps Dawn's GPU object, which holds the event loop open.
-    process.exit(process.exitCode ?? 0);
+    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    process.exitCode = undefined;
+    return code;
   } catch (error) {
-    if (error instanceof UsageError) fail(error.message, 2);
-    if (error instanceof InterruptedError) fail(`${error.message}: stopped, no output file written`, error.signal === 'SIGINT' ? 130 : 143);
+    process.exitCode = undefined;
+    if (error instanceof UsageError) return failure(error.message, 2);
+    if (error instanceof InterruptedError) return failure(`${error.message}: ${error.detail ?? 'stopped, no output file written'}`, error.signal === 'SIGINT' ? 130 : 143);
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') process.exit(0);
-      fail(`${error.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see collapse-sim --help)`, 2);
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return failure(`${error.message.replace(/^error: /, '').replace(/\n/g, ' ')} (see collapse-sim --help)`, 2);
     }
     const detail = error instanceof Error ? (process.env['COLLAPSE_SIM_DEBUG'] ? error.stack : error.message) : String(error);
-    fail(`internal error: ${detail} (set COLLAPSE_SIM_DEBUG=1 for a stack trace)`, 1);
+    return failure(`internal error: ${detail} (set COLLAPSE_SIM_DEBUG=1 for a stack trace)`, 1);
   }
 }
 
+export async function main(argv: readonly string[]): Promise<void> {
+  // Explicitly: a webgpu run keeps Dawn's GPU object, which holds the event loop open.
+  process.exit(await runCli(argv));
+}

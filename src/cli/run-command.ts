@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { InterruptedError } from '../spec/errors.js';
-import { resolveRunSpec } from '../spec/run-spec.js';
+import { InterruptedError, UsageError } from '../spec/errors.js';
+import { Checkpoint } from '../io/checkpoint.js';
+import { parseText } from '../spec/parse.js';
+import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
+import { shardFromEnvironment } from '../spec/shard.js';
 import { runSimulation } from '../run.js';
 import { collectRawOptions } from './options.js';
 import { summaryJson, summaryText } from './format.js';
@@ -21,29 +24,55 @@ export function abortOnSignals(): { signal: AbortSignal; release(): void } {
 }
 
 export async function runCommand(command: Command): Promise<void> {
-  const raw = collectRawOptions(command);
-  const spec = resolveRunSpec(raw);
+  const raw = { ...collectRawOptions(command) };
+  const checkpointDirectory = raw['checkpoint'] === undefined ? undefined : parseText(raw['checkpoint'], 'checkpoint');
+  const resumeDirectory = raw['resume'] === undefined ? undefined : parseText(raw['resume'], 'resume');
+  delete raw['checkpoint'];
+  delete raw['resume'];
+  let resume: Checkpoint | undefined;
+  let environmentShard: { shard: string; note: string } | null = null;
+  let spec: RunSpec;
+  if (resumeDirectory !== undefined) {
+    // The checkpoint holds the whole configuration; another flag would contradict it.
+    const other = Object.keys(raw).find((key) => key !== 'quiet' && key !== 'json');
+    if (other !== undefined) throw new UsageError(`--resume takes the run's configuration from its checkpoint: drop --${other}`);
+    if (checkpointDirectory !== undefined) throw new UsageError('--resume goes on checkpointing into its own directory: drop --checkpoint');
+    resume = Checkpoint.open(resumeDirectory);
+    spec = resume.spec;
+  } else {
+    // On a Slurm job array or a Kubernetes Indexed Job, the shard comes from the environment.
+    environmentShard = shardFromEnvironment(process.env, raw);
+    if (environmentShard !== null) raw['shard'] = environmentShard.shard;
+    spec = resolveRunSpec(raw);
+  }
   const json = raw['json'] === true || raw['json'] === 'true';
   const quiet = raw['quiet'] === true || raw['quiet'] === 'true';
   const interactive = process.stderr.isTTY === true;
-  const progress = new ProgressBar(spec.chains, !quiet && interactive);
+  const range = chainRangeOf(spec);
+  const progress = new ProgressBar(range.end - (resume?.nextChain ?? range.first), !quiet && interactive);
   const interruption = abortOnSignals();
   // What --backend auto chose: at once on a terminal, else after a successful run, so that
   // an error stays the only line on stderr.
-  let deferredNote: string | null = null;
+  const deferredNotes: string[] = [];
+  if (environmentShard !== null && !quiet) {
+    if (interactive) process.stderr.write(`collapse-sim: ${environmentShard.note}\n`);
+    else deferredNotes.push(environmentShard.note);
+  }
   try {
     const result = await runSimulation(spec, {
       onProgress: (p) => progress.update(p),
       onNote: (note) => {
         if (quiet) return;
         if (interactive) process.stderr.write(`collapse-sim: ${note}\n`);
-        else deferredNote = note;
+        else deferredNotes.push(note);
       },
       signal: interruption.signal,
+      checkpointDirectory,
+      resume,
     });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));
-    if (deferredNote !== null) process.stderr.write(`collapse-sim: ${deferredNote}\n`);
+    for (const note of deferredNotes) process.stderr.write(`collapse-sim: ${note}\n`);
   } finally {
     progress.finish();
     interruption.release();

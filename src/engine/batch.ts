@@ -18,11 +18,16 @@ export interface ChainBatch {
   readonly trajectory: TrajectoryRows | null;
 }
 
+/** The per-chain columns of a ChainBatch. */
+export interface ChainColumns {
+  collapseTime: Int32Array;
+  outcome: Float64Array;
+  eventTimes: Int32Array[];
+  finals: Float64Array[];
+}
+
 /** The per-chain columns of a batch of `count` chains, empty (zeros). */
-export function emptyChainColumns(
-  model: { readonly events: readonly unknown[]; readonly finalColumns: readonly unknown[] },
-  count: number,
-): { collapseTime: Int32Array; outcome: Float64Array; eventTimes: Int32Array[]; finals: Float64Array[] } {
+export function emptyChainColumns(model: { readonly events: readonly unknown[]; readonly finalColumns: readonly unknown[] }, count: number): ChainColumns {
   return {
     collapseTime: new Int32Array(count),
     outcome: new Float64Array(count),

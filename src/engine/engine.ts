@@ -1,4 +1,4 @@
-import type { RunSpec } from '../spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import type { ChainBatch, Progress } from './batch.js';
 
 export interface EngineRunOptions {
@@ -6,11 +6,26 @@ export interface EngineRunOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Aborting stops the run between chains with an InterruptedError (or the signal's reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Start at this chain instead of the range's first (a resumed run): it must be the
+   * first chain of a batch, chainRangeOf(spec).first + k · spec.batchSize.
+   */
+  readonly startChain?: number;
+}
+
+/** Where an engine's batches begin: the range's first chain, or a resumed run's start. */
+export function firstBatchStart(spec: RunSpec, options: EngineRunOptions): number {
+  const range = chainRangeOf(spec);
+  const start = options.startChain ?? range.first;
+  if (start < range.first || start > range.end || (start - range.first) % spec.batchSize !== 0) {
+    throw new Error(`startChain ${start} is not a batch start of chains ${range.first}…${range.end - 1}`);
+  }
+  return start;
 }
 
 /**
- * An engine turns a RunSpec into ChainBatches, in chain order, covering chains
- * 0 .. spec.chains − 1. Engines differ in speed, never in semantics: every draw is
+ * An engine turns a RunSpec into ChainBatches, in chain order, covering the chains of
+ * chainRangeOf(spec): 0 .. spec.chains − 1, or the shard's block of them. Engines differ in speed, never in semantics: every draw is
  * addressed by (seed, chain, generation, tag, draw index).
  */
 export interface Engine {

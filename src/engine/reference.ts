@@ -17,10 +17,10 @@ import { FAMILIES } from '../families/index.js';
 import type { FamilyModel, StatsSampler } from '../families/family.js';
 import { openStream, StreamTag, type AddressableStream } from '../rng/streams.js';
 import { InterruptedError } from '../spec/errors.js';
-import type { RunSpec } from '../spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { ChainLoop, ChainLoopShared } from './chain-loop.js';
 import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from './batch.js';
-import type { Engine, EngineRunOptions } from './engine.js';
+import { firstBatchStart, type Engine, type EngineRunOptions } from './engine.js';
 
 /** Yield to the event loop (signals, progress) at least this often. */
 const YIELD_INTERVAL_MS = 50;
@@ -103,8 +103,9 @@ export class ReferenceEngine implements Engine {
     let chainsDone = 0;
     let chainGenerationsDone = 0;
     let lastYield = Date.now();
-    for (let first = 0; first < spec.chains; first += spec.batchSize) {
-      const count = Math.min(spec.batchSize, spec.chains - first);
+    const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
+    for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
+      const count = Math.min(spec.batchSize, range.end - first);
       const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
       const builder =
         spec.trajectories !== null && first < spec.trajectories.chains ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../spec/errors.js';
@@ -26,6 +26,35 @@ export class AtomicFile {
     fd: number,
   ) {
     this.fd = fd;
+  }
+
+  /**
+   * Removes the temporary files that processes no longer alive left beside `path` (a run
+   * killed with SIGKILL cannot clean up after itself); a live process's are left alone.
+   */
+  static removeStale(path: string): void {
+    const prefix = `.${basename(path)}.`;
+    let names: string[];
+    try {
+      names = readdirSync(dirname(path));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.partial$/.exec(name.slice(prefix.length)) : null;
+      if (match === null) continue;
+      try {
+        process.kill(Number(match[1]), 0);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+          try {
+            unlinkSync(join(dirname(path), name));
+          } catch {
+            // gone already
+          }
+        }
+      }
+    }
   }
 
   static create(path: string, flag: string): AtomicFile {

@@ -3,9 +3,9 @@
  * recorded generation of the first chains. Column names are snake_case; every field
  * carries its description; the schema metadata key `collapse_sim` holds the provenance.
  */
-import { Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Uint32, type Data, type DataType } from 'apache-arrow';
+import { Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Uint32, type Data, type DataType, type Table, type Vector } from 'apache-arrow';
 import type { ColumnSpec, FamilyModel } from '../families/family.js';
-import type { ChainBatch, TrajectoryRows } from '../engine/batch.js';
+import type { ChainBatch, ChainColumns, TrajectoryRows } from '../engine/batch.js';
 import type { Provenance } from './provenance.js';
 
 export const PROVENANCE_KEY = 'collapse_sim';
@@ -106,4 +106,54 @@ export function trajectoryRecordBatch(schema: Schema, model: FamilyModel, rows: 
     ...rows.values.map((values, c) => columnData(model.trajectoryColumns[c], values)),
   ];
   return recordBatch(schema, rows.length, children);
+}
+
+/** Copies rows [from, from + length) of an Arrow column into `target` at `at`, nulls as `nullValue`. */
+function copyColumn(vector: Vector, from: number, length: number, target: Int32Array | Float64Array | Uint32Array, at: number, nullValue: number): void {
+  let offset = 0;
+  for (const data of vector.data as Data[]) {
+    const start = Math.max(from, offset);
+    const end = Math.min(from + length, offset + data.length);
+    const values = data.values as ArrayLike<number>;
+    const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+    for (let row = start; row < end; row++) {
+      const bit = data.offset + row - offset;
+      const valid = bitmap === undefined || ((bitmap[bit >> 3] >> (bit & 7)) & 1) === 1;
+      target[at + row - from] = valid ? values[bit] : nullValue;
+    }
+    offset += data.length;
+  }
+}
+
+function column(table: Table, name: string, what: string): Vector {
+  const vector = table.getChild(name);
+  if (vector === null) throw new Error(`${what} has no column ${name}`);
+  return vector;
+}
+
+/**
+ * The inverse of chainRecordBatch: rows [from, from + length) of a chain table into
+ * ChainBatch columns at `at` (null times −1, null values NaN). Writing them back with
+ * chainRecordBatch gives the same bytes.
+ */
+export function copyChainRows(table: Table, model: FamilyModel, from: number, length: number, target: ChainColumns, at: number, what: string): void {
+  copyColumn(column(table, 'collapse_time', what), from, length, target.collapseTime, at, -1);
+  copyColumn(column(table, 'outcome', what), from, length, target.outcome, at, NaN);
+  model.events.forEach((event, e) => copyColumn(column(table, event.column.name, what), from, length, target.eventTimes[e], at, -1));
+  model.finalColumns.forEach((final, c) => copyColumn(column(table, final.name, what), from, length, target.finals[c], at, NaN));
+}
+
+/** The inverse of trajectoryRecordBatch. */
+export function trajectoryRowsFromTable(table: Table, model: FamilyModel, what: string): TrajectoryRows {
+  const length = table.numRows;
+  const chain = new Uint32Array(length);
+  const generation = new Int32Array(length);
+  copyColumn(column(table, 'chain', what), 0, length, chain, 0, 0);
+  copyColumn(column(table, 'generation', what), 0, length, generation, 0, 0);
+  const values = model.trajectoryColumns.map((spec) => {
+    const target = new Float64Array(length);
+    copyColumn(column(table, spec.name, what), 0, length, target, 0, NaN);
+    return target;
+  });
+  return { length, chain, generation, values };
 }

@@ -13,7 +13,11 @@ export class UsageError extends Error {
 /** A run stopped by SIGINT or SIGTERM. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
-  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+  /** `detail`: what was kept and how to go on (a checkpoint), if anything was. */
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    readonly detail: string | null = null,
+  ) {
     super(`interrupted by ${signal}`);
   }
 }

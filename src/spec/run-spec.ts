@@ -7,6 +7,7 @@ import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } f
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { GPU_BACKENDS } from '../engine/gpu/names.js';
 import { UsageError } from './errors.js';
+import { parseShard, shardOutputName, shardRange, type Shard } from './shard.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
 
 export type Regime = { readonly kind: 'replace' } | { readonly kind: 'accumulate' } | { readonly kind: 'window'; readonly width: number };
@@ -35,6 +36,8 @@ export interface RunSpec extends LoopConfig {
   readonly batchSize: number;
   readonly out: string;
   readonly trajectories: TrajectorySpec | null;
+  /** This run's part of the ensemble (src/spec/shard.ts), or null for all of it. */
+  readonly shard: Shard | null;
 }
 
 /** auto, the reference path, or a gpu.js backend. */
@@ -69,6 +72,10 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'prior', valueName: '<a>', description: 'MAP: a ≥ 0 pseudo-observations with the ground truth\'s moments', defaultValue: '0' },
   { flag: 'l2', valueName: '<λ>', description: 'L2 penalty λ ≥ 0 on the natural parameters', defaultValue: '0' },
   { flag: 'regime', valueName: '<regime>', description: 'data each fit sees: replace (this generation), accumulate (all so far) or window:<W> (last W)', defaultValue: 'replace' },
+  { flag: 'shard', valueName: '<i/n>', description: 'run shard i of n (0-based): chains ⌊i·C/n⌋ … ⌊(i+1)·C/n⌋ − 1; default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' },
+  { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
+  { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then finish the batch, save and exit' },
+  { flag: 'resume', valueName: '<dir>', description: 'go on with the run checkpointed in dir (its configuration; no other run flags)' },
   { flag: 'batch-size', valueName: '<n>', description: 'chains per output record batch (memory bound; results do not depend on it)', defaultValue: '65536' },
   { flag: 'out', valueName: '<path>', description: 'Arrow IPC output file', defaultValue: DEFAULT_OUT },
   { flag: 'trajectories', valueName: '<spec>', description: 'also write per-generation parameters: every:<k>,chains:<n>' },
@@ -136,7 +143,13 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
   const l2 = given(raw, 'l2') ? parseNumber(raw['l2'], 'l2', { min: 0 }) : 0;
   const regime = given(raw, 'regime') ? parseRegime(raw['regime']) : { kind: 'replace' as const };
   const batchSize = given(raw, 'batch-size') ? parseNumber(raw['batch-size'], 'batch-size', { min: 1, max: 1 << 24, integer: true }) : 65536;
-  const out = given(raw, 'out') ? parseText(raw['out'], 'out') : DEFAULT_OUT;
+  const shard = given(raw, 'shard') ? parseShard(raw['shard']) : null;
+  if (shard !== null && shard.count > chains) throw new UsageError(`--shard i/n: n = ${shard.count} must not exceed --chains ${chains}`);
+  if (shard !== null && shard.count > 1 && rng === 'seedrandom') throw new UsageError('--rng seedrandom is one sequential stream and cannot be sharded (--shard): use philox');
+  if (given(raw, 'shard-count') && !given(raw, 'shard')) {
+    throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX (Kubernetes Indexed Job), which is not set: pass --shard i/n');
+  }
+  const out = given(raw, 'out') ? parseText(raw['out'], 'out') : shard !== null && shard.count > 1 ? shardOutputName(DEFAULT_OUT, shard) : DEFAULT_OUT;
   const trajectoriesOut = given(raw, 'trajectories-out') ? parseText(raw['trajectories-out'], 'trajectories-out') : null;
   if (trajectoriesOut !== null && !given(raw, 'trajectories')) {
     throw new UsageError('--trajectories-out needs --trajectories every:<k>,chains:<n>');
@@ -168,7 +181,13 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
     batchSize,
     out,
     trajectories,
+    shard: shard !== null && shard.count > 1 ? shard : null,
   };
+}
+
+/** The chains this run simulates, [first, end): the whole ensemble or its shard. */
+export function chainRangeOf(spec: Pick<RunSpec, 'chains' | 'shard'>): { first: number; end: number } {
+  return shardRange(spec.chains, spec.shard);
 }
 
 /** Whether any mitigation feeds the chain outside data (then it never stops early). */

@@ -17,9 +17,9 @@ import { decoderReshapes, decoderWeights, type CategoricalParams } from '../../f
 import type { FamilyModel } from '../../families/family.js';
 import { U24_SCALE } from '../../rng/uniform.js';
 import { InterruptedError } from '../../spec/errors.js';
-import { hasMitigation, type RunSpec } from '../../spec/run-spec.js';
+import { chainRangeOf, hasMitigation, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
-import type { EngineRunOptions } from '../engine.js';
+import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { OpenBackend } from './backends.js';
 import { FlatKernel } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
@@ -135,8 +135,9 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   let chainsDone = 0;
   let chainGenerations = 0;
   try {
-    for (let first = 0; first < spec.chains; first += spec.batchSize) {
-      const count = Math.min(spec.batchSize, spec.chains - first);
+    const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
+    for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
+      const count = Math.min(spec.batchSize, range.end - first);
       const collapseTime = new Int32Array(count).fill(-1);
       const outcome = new Float64Array(count).fill(NaN);
       const extinction = new Int32Array(count).fill(-1);

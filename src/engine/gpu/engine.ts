@@ -9,9 +9,9 @@
 import { FAMILIES } from '../../families/index.js';
 import type { FamilyModel } from '../../families/family.js';
 import { InterruptedError } from '../../spec/errors.js';
-import type { RunSpec } from '../../spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
-import type { Engine, EngineRunOptions } from '../engine.js';
+import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { openBackend, type GpuBackendName, type OpenBackend } from './backends.js';
 import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRecipe, type KernelRunner } from './kernel-runner.js';
@@ -77,8 +77,9 @@ export class GpuEngine implements Engine {
     const advancer = new ChainAdvancer(runner, spec, plan, model);
     let chainsDone = 0;
     let chainGenerationsDone = 0;
-    for (let first = 0; first < spec.chains; first += spec.batchSize) {
-      const count = Math.min(spec.batchSize, spec.chains - first);
+    const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
+    for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
+      const count = Math.min(spec.batchSize, range.end - first);
       const results = new BatchResults(first, count, model, plan);
       // Trajectory chains advance in calls of exactly `every` generations, in their own group.
       const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));

@@ -9,10 +9,10 @@
  */
 import type { FamilyModel } from '../../families/family.js';
 import { InterruptedError } from '../../spec/errors.js';
-import type { RunSpec } from '../../spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { ChainLoop, ChainLoopShared } from '../chain-loop.js';
-import type { EngineRunOptions } from '../engine.js';
+import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { KernelArgument, KernelRecipe, KernelRunner } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
 import { keyLimbs, type GpuPlan } from './plan.js';
@@ -62,8 +62,10 @@ export async function* runHostFit(
   let chainsDone = 0;
   let chainGenerationsDone = 0;
 
-  for (let first = 0; first < spec.chains; first += spec.batchSize) {
-    const count = Math.min(spec.batchSize, spec.chains - first);
+  const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
+
+  for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
+    const count = Math.min(spec.batchSize, range.end - first);
     const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
     const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
     const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;

@@ -1,0 +1,196 @@
+/**
+ * `collapse-sim summarize`: what a run's chain table says, with intervals, and the exact
+ * theory beside it where the family has one. Reads one file, several shard files or a
+ * directory of them (checked as `merge` checks them), one table at a time.
+ */
+import type { BernoulliParams } from '../families/bernoulli.js';
+import { bernoulliTheory } from '../families/bernoulli.js';
+import type { CategoricalParams } from '../families/categorical.js';
+import type { IsingParams } from '../families/ising.js';
+import { isingTheory } from '../families/ising.js';
+import { checkShards, expandShardPaths, readChainTable, type ShardFile } from '../io/merge.js';
+import type { Provenance } from '../io/provenance.js';
+import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
+import { kolmogorovSurvival } from '../math/special.js';
+import { kaplanMeier, restrictedMean, survivalQuantile, type SurvivalPoint } from '../stats/survival.js';
+import { wilsonInterval, type Interval } from '../stats/wilson.js';
+
+export interface TheoryComparison {
+  /** What the theory is, e.g. "Wright–Fisher transition matrix, 2M copies". */
+  readonly source: string;
+  readonly value: number;
+  readonly inside: boolean;
+}
+
+export interface Summary {
+  readonly files: readonly string[];
+  readonly provenance: Provenance;
+  readonly chains: number;
+  readonly horizon: number;
+  readonly collapsed: Interval & { readonly count: number };
+  /** P(τ ≤ t) at a grid of t up to the horizon, Wilson 95 %. */
+  readonly collapseByTime: readonly (Interval & { readonly time: number; readonly count: number; readonly theory: TheoryComparison | null })[];
+  readonly survival: readonly SurvivalPoint[];
+  readonly collapseTime: {
+    /** Mean of min(τ, T) (area under the survival curve). */
+    readonly restrictedMean: number;
+    /** Mean and its standard error over collapsed chains. */
+    readonly meanCollapsed: number | null;
+    readonly meanCollapsedStandardError: number | null;
+    readonly theoryMean: number | null;
+    readonly quantiles: readonly { q: number; estimate: number | null; lower: number | null; upper: number | null }[];
+  };
+  readonly outcomes: readonly (Interval & { readonly value: number; readonly count: number; readonly theory: TheoryComparison | null })[];
+  /** Kolmogorov distance of the whole collapse-time law from the theory (discrete: conservative p). */
+  readonly lawTest: { readonly source: string; readonly distance: number; readonly pValue: number } | null;
+  /** Why no theory is compared, when none is. */
+  readonly theoryNote: string | null;
+}
+
+interface ExactTheory {
+  readonly source: string;
+  /** P(τ ≤ t), t = 0 … T. */
+  readonly cdf: ArrayLike<number> | null;
+  readonly mean: number | null;
+  /** P(outcome = value), for a run in which every chain collapses. */
+  readonly outcome: ((value: number) => number) | null;
+}
+
+/** The exact laws the plain loop (MLE, no mitigation) obeys, per family; null and why where there are none. */
+function exactTheory(spec: RunSpec): ExactTheory | string {
+  if (hasMitigation(spec) || spec.regime.kind !== 'replace') return 'mitigated or non-replacing loops are not absorbed: no exact collapse law to compare';
+  if (spec.family === 'bernoulli') {
+    const p0 = (spec.familyParams as BernoulliParams).p0;
+    const law = bernoulliTheory.absorptionTime(spec.samples, p0, spec.generations);
+    return { source: `Wright–Fisher transition matrix, ${spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? p0 : 1 - p0) };
+  }
+  if (spec.family === 'ising') {
+    const params = spec.familyParams as IsingParams;
+    if (params.learn !== 'theta1' || params.initial.theta2 !== 0) return 'coupled spins (θ₂ ≠ 0 or learned) have no exact collapse law here';
+    const law = isingTheory.absorptionTime(params.spins, spec.samples, params.initial.m, spec.generations);
+    const up = isingTheory.polarisedUpProbability(params.initial.m);
+    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? up : 1 - up) };
+  }
+  if (spec.family === 'categorical') {
+    const params = spec.familyParams as CategoricalParams;
+    if (params.temperature !== 1 || params.topK !== null || params.topP !== 1) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
+    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
+  }
+  return `no exact collapse-time law for ${spec.family} (its variance and martingale laws are checked by the test suite)`;
+}
+
+/** Horizons at which P(τ ≤ t) is shown: about 12, log-spaced over the collapse times seen, and T. */
+function timeGrid(first: number, last: number, horizon: number): number[] {
+  const start = Math.max(1, first);
+  const end = Math.max(start, Math.min(last, horizon));
+  const grid = new Set<number>();
+  const steps = 11;
+  for (let i = 0; i <= steps; i++) grid.add(Math.round(start * Math.pow(end / start, i / steps)));
+  grid.add(horizon);
+  return [...grid].filter((t) => t >= 1 && t <= horizon).sort((a, b) => a - b);
+}
+
+export function summarizeFiles(inputs: readonly string[]): Summary {
+  const paths = expandShardPaths(inputs, 'summarize');
+  const files: ShardFile[] = paths.map((path) => {
+    const { table, provenance } = readChainTable(path);
+    return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
+  });
+  // One whole run, or the complete set of its shards.
+  const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'summarize');
+  const provenance = ordered[0].provenance;
+  const spec = provenance.config;
+  const horizon = spec.generations;
+
+  const events = new Map<number, number>();
+  const censored = new Map<number, number>();
+  const outcomeCounts = new Map<number, number>();
+  let chains = 0;
+  let collapsedCount = 0;
+  let sum = 0;
+  let sumOfSquares = 0;
+  for (const file of ordered) {
+    const { table } = readChainTable(file.path);
+    const times = table.getChild('collapse_time')!;
+    const outcomes = table.getChild('outcome')!;
+    for (let i = 0; i < table.numRows; i++) {
+      chains++;
+      const time = times.get(i) as number | null;
+      if (time === null) {
+        censored.set(horizon, (censored.get(horizon) ?? 0) + 1);
+        continue;
+      }
+      collapsedCount++;
+      sum += time;
+      sumOfSquares += time * time;
+      events.set(time, (events.get(time) ?? 0) + 1);
+      const outcome = outcomes.get(i) as number | null;
+      if (outcome !== null) outcomeCounts.set(outcome, (outcomeCounts.get(outcome) ?? 0) + 1);
+    }
+  }
+
+  const theory = exactTheory(spec);
+  const exact = typeof theory === 'string' ? null : theory;
+  const survival = kaplanMeier(events, censored);
+  const eventTimes = survival.filter((point) => point.events > 0).map((point) => point.time);
+  const firstEvent = eventTimes[0] ?? 1;
+  const lastEvent = eventTimes[eventTimes.length - 1] ?? horizon;
+  let cumulative = 0;
+  const sortedEvents = [...events.entries()].sort((a, b) => a[0] - b[0]);
+  let next = 0;
+  const collapseByTime = timeGrid(firstEvent, lastEvent, horizon).map((time) => {
+    while (next < sortedEvents.length && sortedEvents[next][0] <= time) cumulative += sortedEvents[next++][1];
+    const interval = wilsonInterval(cumulative, chains);
+    const value = exact?.cdf ? exact.cdf[time] : null;
+    return {
+      time,
+      count: cumulative,
+      ...interval,
+      theory: value === null || value === undefined ? null : { source: exact!.source, value, inside: value >= interval.lower && value <= interval.upper },
+    };
+  });
+
+  // Outcome theory holds for the absorbed state; compare only when every chain was absorbed.
+  const allCollapsed = collapsedCount === chains;
+  const outcomes = [...outcomeCounts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([value, count]) => {
+      const interval = wilsonInterval(count, chains);
+      const expected = exact?.outcome && allCollapsed ? exact.outcome(value) : null;
+      return { value, count, ...interval, theory: expected === null ? null : { source: exact!.source, value: expected, inside: expected >= interval.lower && expected <= interval.upper } };
+    });
+
+  let lawTest: Summary['lawTest'] = null;
+  if (exact?.cdf) {
+    let seen = 0;
+    let distance = 0;
+    for (let t = 0; t <= horizon; t++) {
+      seen += events.get(t) ?? 0;
+      distance = Math.max(distance, Math.abs(seen / chains - exact.cdf[t]));
+    }
+    lawTest = { source: exact.source, distance, pValue: kolmogorovSurvival(Math.sqrt(chains) * distance) };
+  }
+
+  const meanCollapsed = collapsedCount > 0 ? sum / collapsedCount : null;
+  const meanVariance = collapsedCount > 1 ? Math.max(0, (sumOfSquares - collapsedCount * meanCollapsed! * meanCollapsed!) / (collapsedCount - 1)) : null;
+  return {
+    files: ordered.map((file) => file.path),
+    provenance,
+    chains,
+    horizon,
+    collapsed: { count: collapsedCount, ...wilsonInterval(collapsedCount, chains) },
+    collapseByTime,
+    survival,
+    collapseTime: {
+      restrictedMean: restrictedMean(survival, horizon),
+      meanCollapsed,
+      meanCollapsedStandardError: meanVariance === null ? null : Math.sqrt(meanVariance / collapsedCount),
+      theoryMean: exact?.mean !== null && exact?.mean !== undefined && allCollapsed ? exact.mean : null,
+      quantiles: [0.1, 0.25, 0.5, 0.75, 0.9].map((q) => ({ q, ...survivalQuantile(survival, q) })),
+    },
+    outcomes,
+    lawTest,
+    theoryNote: typeof theory === 'string' ? theory : null,
+  };
+}
+

@@ -1,0 +1,73 @@
+/**
+ * Shards: shard i of n (0-based) runs the contiguous block of chains
+ * [⌊i·C/n⌋, ⌊(i+1)·C/n⌋) of a C-chain ensemble. Every draw is addressed by (seed, chain,
+ * generation, draw), so the union of the shards is the unsharded run, row for row;
+ * `collapse-sim merge` puts them back together.
+ *
+ * On a cluster the shard can come from the environment instead of --shard: a Slurm job
+ * array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or a
+ * Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard-count n).
+ */
+import { UsageError } from './errors.js';
+import { given, parseNumber, type RawOptions } from './parse.js';
+
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Most shards of one ensemble. */
+export const MAX_SHARDS = 1 << 20;
+
+/** The chains a shard runs: [first, end). */
+export function shardRange(chains: number, shard: Shard | null): { first: number; end: number } {
+  if (shard === null) return { first: 0, end: chains };
+  // Exact in float64: chains < 2^32 and count ≤ 2^20.
+  return { first: Math.floor((shard.index * chains) / shard.count), end: Math.floor(((shard.index + 1) * chains) / shard.count) };
+}
+
+/** Parses --shard i/n (0 ≤ i < n). */
+export function parseShard(value: unknown): Shard {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (match === null) throw new UsageError(`--shard must be i/n with 0 ≤ i < n, e.g. 0/4 (got ${JSON.stringify(value)})`);
+  const count = parseNumber(match[2], 'shard i/n: n', { min: 1, max: MAX_SHARDS, integer: true });
+  const index = parseNumber(match[1], 'shard i/n: i', { min: 0, max: count - 1, integer: true });
+  return { index, count };
+}
+
+/**
+ * The shard a cluster's environment assigns, as a --shard value, with a note saying where
+ * it came from; null outside a job array. `shardCount` is --shard-count (Kubernetes).
+ */
+export function shardFromEnvironment(env: NodeJS.ProcessEnv, raw: RawOptions): { shard: string; note: string } | null {
+  if (given(raw, 'shard')) return null;
+  const slurmId = env['SLURM_ARRAY_TASK_ID'];
+  const slurmCount = env['SLURM_ARRAY_TASK_COUNT'];
+  if (slurmId !== undefined && slurmCount !== undefined) {
+    const minimum = env['SLURM_ARRAY_TASK_MIN'] ?? '0';
+    const index = parseNumber(slurmId, 'shard (SLURM_ARRAY_TASK_ID)', { min: 0, integer: true }) - parseNumber(minimum, 'shard (SLURM_ARRAY_TASK_MIN)', { min: 0, integer: true });
+    const count = parseNumber(slurmCount, 'shard (SLURM_ARRAY_TASK_COUNT)', { min: 1, max: MAX_SHARDS, integer: true });
+    if (index < 0 || index >= count) {
+      throw new UsageError(`--shard from Slurm: task ${slurmId} − min ${minimum} is outside 0..${count - 1}; use a contiguous array such as --array=0-${count - 1}, or pass --shard i/n`);
+    }
+    return { shard: `${index}/${count}`, note: `shard ${index}/${count} from the Slurm job array (SLURM_ARRAY_TASK_ID ${slurmId}); --shard 0/1 runs the whole ensemble` };
+  }
+  const completionIndex = env['JOB_COMPLETION_INDEX'];
+  if (completionIndex !== undefined) {
+    if (!given(raw, 'shard-count')) {
+      throw new UsageError('--shard-count is needed with JOB_COMPLETION_INDEX (Kubernetes Indexed Job): pass the Job\'s completions, or --shard i/n');
+    }
+    const count = parseNumber(raw['shard-count'], 'shard-count', { min: 1, max: MAX_SHARDS, integer: true });
+    const index = parseNumber(completionIndex, 'shard (JOB_COMPLETION_INDEX)', { min: 0, max: count - 1, integer: true });
+    return { shard: `${index}/${count}`, note: `shard ${index}/${count} from the Kubernetes Indexed Job (JOB_COMPLETION_INDEX ${completionIndex})` };
+  }
+  return null;
+}
+
+/** Default output name of a shard: collapse-times.arrow → collapse-times.shard-0003-of-0016.arrow. */
+export function shardOutputName(out: string, shard: Shard): string {
+  const width = Math.max(4, String(shard.count - 1).length);
+  const suffix = `shard-${String(shard.index).padStart(width, '0')}-of-${String(shard.count).padStart(width, '0')}`;
+  return out.endsWith('.arrow') ? `${out.slice(0, -6)}.${suffix}.arrow` : `${out}.${suffix}`;
+}
