@@ -3,9 +3,10 @@
  * Z_TOLERANCE standard errors (two-sided false-failure probability 6e-5), a distribution
  * with a test whose p-value must exceed P_VALUE_FLOOR.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { createFamilyModel, ReferenceEngine } from '../src/engine/reference.js';
 import { resolveRunSpec, type RunSpec } from '../src/spec/run-spec.js';
@@ -88,4 +89,13 @@ export async function simulate(options: RawOptions): Promise<Ensemble> {
 export function temporaryDirectory(): [string, () => void] {
   const directory = mkdtempSync(join(tmpdir(), 'collapse-sim-test-'));
   return [directory, () => rmSync(directory, { recursive: true, force: true })];
+}
+
+/** The built CLI, run as a child process in `cwd`: exit code, stdout and stderr. */
+export function cliIn(cwd: string): (args: string[]) => { code: number | null; stdout: string; stderr: string } {
+  const cli = resolve(import.meta.dirname, '../dist/src/cli/main.js');
+  return (args) => {
+    const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
 }

@@ -47,7 +47,7 @@ export interface Summary {
   readonly theoryNote: string | null;
 }
 
-interface ExactTheory {
+export interface ExactTheory {
   readonly source: string;
   /** P(τ ≤ t), t = 0 … T. */
   readonly cdf: ArrayLike<number> | null;
@@ -57,7 +57,7 @@ interface ExactTheory {
 }
 
 /** The exact laws the plain loop (MLE, no mitigation) obeys, per family; null and why where there are none. */
-function exactTheory(spec: RunSpec): ExactTheory | string {
+export function exactTheory(spec: RunSpec): ExactTheory | string {
   if (hasMitigation(spec) || spec.regime.kind !== 'replace') return 'mitigated or non-replacing loops are not absorbed: no exact collapse law to compare';
   if (spec.family === 'bernoulli') {
     const p0 = (spec.familyParams as BernoulliParams).p0;

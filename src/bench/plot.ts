@@ -83,7 +83,12 @@ export function svgToPng(svg: string): Uint8Array {
 
 /** Writes `path` (SVG) and the PNG beside it (same name, .png), each atomically. */
 export async function writeBenchPlot(path: string, flag: string, report: BenchReport): Promise<{ svg: string; png: string }> {
-  const svg = await renderSvg(benchPlotSpec(report));
+  return writeSvgAndPng(path, flag, benchPlotSpec(report));
+}
+
+/** Renders a Vega-Lite figure to `path` (SVG) and the PNG beside it, each atomically. */
+export async function writeSvgAndPng(path: string, flag: string, spec: TopLevelSpec): Promise<{ svg: string; png: string }> {
+  const svg = await renderSvg(spec);
   const pngPath = path.replace(/\.svg$/i, '') + '.png';
   for (const [target, bytes] of [
     [path, new TextEncoder().encode(svg)],

@@ -11,6 +11,9 @@ import { verifyCommand } from './verify-command.js';
 import { backendsCommand } from './backends-command.js';
 import { mergeCommand } from './merge-command.js';
 import { summarizeCommand } from './summarize-command.js';
+import { plotCommand } from './plot-command.js';
+import { exportCommand } from './export-command.js';
+import { PLOT_KINDS } from '../analysis/plots.js';
 import { BENCH_OPTIONS, NOT_BENCH_RUN_FLAGS, benchCommand } from './bench-command.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
 
@@ -72,6 +75,21 @@ export function buildProgram(): Command {
     .argument('[files...]', 'the chain file, or the shard files or directories of a sharded run')
     .option('--json', 'print one JSON object (with the whole survival curve)')
     .action(async (files: string[], _options, command: Command) => summarizeCommand(files, command));
+
+  subcommand(program, 'plot', 'draw a run as SVG and PNG: --kind survival (Kaplan–Meier with band and exact law), histogram (collapse times), outcomes (with intervals and exact probabilities) or trajectories')
+    .argument('[files...]', 'the chain file (or the shards of a run); for trajectories, the chain file or its trajectories file')
+    .option('--kind <kind>', `what to draw: ${PLOT_KINDS.join(', ')}`)
+    .option('--out <path.svg>', 'the SVG to write; the PNG goes beside it (default: <file>.<kind>.svg)')
+    .option('--lines <n>', 'trajectories: how many chains to draw (default 50)')
+    .option('--json', 'print one JSON object')
+    .action(async (files: string[], _options, command: Command) => plotCommand(files, command));
+
+  subcommand(program, 'export', 'write a run (chain file, shards, or a trajectories file) as Parquet or CSV, with its provenance')
+    .argument('[files...]', 'the chain file, the shards of a run or their directory, or a trajectories file')
+    .option('--to <format>', `parquet or csv`)
+    .option('--out <path>', 'the file to write (default: <file>.parquet or <file>.csv)')
+    .option('--json', 'print one JSON object')
+    .action(async (files: string[], _options, command: Command) => exportCommand(files, command));
 
   subcommand(program, 'merge', 'merge the shard files of a sharded run (--shard i/n) into the file the whole run would have written; checks they share one configuration and cover every chain once')
     .argument('<out>', 'the merged Arrow file to write')

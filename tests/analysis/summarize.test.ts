@@ -4,24 +4,19 @@
  * file it reads and the exact theory it quotes; shards summarized as the whole run; bad
  * files refused.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bernoulliTheory } from '../../src/families/bernoulli.js';
 import { isingTheory } from '../../src/families/ising.js';
 import { kaplanMeier, restrictedMean, survivalAt, survivalQuantile } from '../../src/stats/survival.js';
-import { temporaryDirectory } from '../helpers.js';
+import { cliIn, temporaryDirectory } from '../helpers.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [directory, cleanup] = temporaryDirectory();
 afterAll(cleanup);
 
-function cli(args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: directory, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = cliIn(directory);
 
 function summarize(...files: string[]) {
   const result = cli(['summarize', ...files, '--json']);
