@@ -37,6 +37,8 @@ export interface RunResult {
   readonly device: string;
   readonly summary: CollapseSummary;
   readonly elapsedSeconds: number;
+  /** Chain·generations simulated in this process (a resumed run's replayed batches excluded): the speed's numerator. */
+  readonly simulatedChainGenerations: number;
   readonly out: string;
   readonly trajectoriesOut: string | null;
 }
@@ -84,8 +86,10 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       signal: checkpoint === null ? options.signal : undefined,
       startChain: checkpoint?.nextChain,
     });
+    let simulatedChainGenerations = 0;
     for await (const batch of batches) {
       write(batch);
+      simulatedChainGenerations += batch.chainGenerations;
       checkpoint?.saveBatch(batch, model, provenance);
       const reason: unknown = options.signal?.aborted ? options.signal.reason : null;
       if (checkpoint !== null && reason !== null) {
@@ -116,6 +120,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       device: engine.device,
       summary,
       elapsedSeconds,
+      simulatedChainGenerations,
       out: spec.out,
       trajectoriesOut: spec.trajectories?.out ?? null,
     };

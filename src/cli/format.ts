@@ -30,7 +30,7 @@ export function summaryJson(result: RunResult): Record<string, unknown> {
     l2: spec.l2,
     chain_generations: summary.chainGenerations,
     elapsed_s: result.elapsedSeconds,
-    chain_generations_per_s: result.elapsedSeconds > 0 ? summary.chainGenerations / result.elapsedSeconds : null,
+    chain_generations_per_s: result.elapsedSeconds > 0 ? result.simulatedChainGenerations / result.elapsedSeconds : null,
     out: result.out,
     trajectories_out: result.trajectoriesOut,
   };
@@ -55,7 +55,7 @@ export function summaryText(result: RunResult): string {
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([value, count]) => `${value}: ${count}`)
     .join('   ');
-  const rate = result.elapsedSeconds > 0 ? summary.chainGenerations / result.elapsedSeconds : NaN;
+  const rate = result.elapsedSeconds > 0 ? result.simulatedChainGenerations / result.elapsedSeconds : NaN;
   const lines = [
     `collapse-sim ${TOOL_VERSION}: ${spec.family}, M = ${spec.samples}, ${summary.chains} chains, T = ${spec.generations}, seed ${JSON.stringify(spec.seed)}` +
       ` (${result.backend} on ${result.device}, ${spec.mode}, ${spec.rng})`,
@@ -64,7 +64,7 @@ export function summaryText(result: RunResult): string {
     `collapse time    mean ${fixed(summary.meanCollapseTime(), 2)} ± ${fixed(summary.meanCollapseTimeStandardError(), 2)} (s.e.)   median ${fixed(summary.medianCollapseTime(), 1)} generations`,
     ...(outcomes.length > 0 ? [`outcomes         ${outcomes}`] : []),
     `output           ${result.out}${result.trajectoriesOut ? ` and ${result.trajectoriesOut}` : ''}`,
-    `speed            ${summary.chainGenerations.toExponential(3)} chain·generations in ${result.elapsedSeconds.toFixed(2)} s = ${rate.toExponential(2)} per s`,
+    `speed            ${result.simulatedChainGenerations.toExponential(3)} chain·generations in ${result.elapsedSeconds.toFixed(2)} s = ${rate.toExponential(2)} per s`,
   ];
   return lines.join('\n') + '\n';
 }
