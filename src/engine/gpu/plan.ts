@@ -6,7 +6,7 @@
  */
 import type { FamilyModel } from '../../families/family.js';
 import { keyFromSeed } from '../../rng/keys.js';
-import type { RunSpec } from '../../spec/run-spec.js';
+import { hasMitigation, type RunSpec } from '../../spec/run-spec.js';
 import { chainPadding, INPUT_WIDTH, type KernelRecipe } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
 
@@ -54,6 +54,37 @@ export function fitKind(spec: RunSpec): 'mle' | 'prior' | 'l2' {
 /** The GPU kernels know two regimes (window:W runs on the reference path). */
 export function regimeKind(spec: RunSpec): 'replace' | 'accumulate' {
   return spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
+}
+
+/** The loop settings every chain kernel takes from the spec; each family's plan adds its own. */
+export interface KernelLoop {
+  readonly style: string;
+  readonly mode: RunSpec['mode'];
+  readonly samples: number;
+  readonly groundTruth: number;
+  readonly regime: 'replace' | 'accumulate';
+  readonly fit: 'mle' | 'prior' | 'l2';
+  /** Without mitigation a collapsed chain stays collapsed: the kernel stops it. */
+  readonly stopAtCollapse: boolean;
+}
+
+export function kernelLoop(spec: RunSpec, style: string): KernelLoop {
+  return { style, mode: spec.mode, samples: spec.samples, groundTruth: spec.groundTruth, regime: regimeKind(spec), fit: fitKind(spec), stopAtCollapse: !hasMitigation(spec) };
+}
+
+/**
+ * For the plans whose slots 0 and 1 hold a count statistic of the last generation and its
+ * running total: the points the last fit saw after `run` generations and their statistic
+ * (this generation's, or everything so far under accumulate).
+ */
+export function fittedCount(loop: KernelLoop, slots: Float32Array, run: number): { points: number; statistic: number } {
+  const n = loop.samples + loop.groundTruth;
+  return loop.regime === 'accumulate' ? { points: run * n, statistic: slots[1] } : { points: n, statistic: slots[0] };
+}
+
+/** Collapse codes that are the collapse time alone (families without an absorbing outcome). */
+export function decodeCollapseTime(code: number): ChainOutcome {
+  return { collapseTime: code < 0 ? -1 : code, outcome: NaN };
 }
 
 /**

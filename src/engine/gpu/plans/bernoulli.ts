@@ -1,30 +1,27 @@
 import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
 import type { BernoulliParams } from '../../../families/bernoulli.js';
-import { hasMitigation } from '../../../spec/run-spec.js';
 import { U24_SCALE } from '../../../rng/uniform.js';
-import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
+import { fittedCount, kernelLoop, refitFromSlots, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 export function bernoulliPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as BernoulliParams;
-  const n = spec.samples + spec.groundTruth;
-  const regime = regimeKind(spec);
-  const fit = fitKind(spec);
-  const stopAtCollapse = !hasMitigation(spec);
+  const loop = kernelLoop(spec, style);
   const initialCollapsed = params.p0 === 0 || params.p0 === 1;
   return {
-    source: bernoulliKernelSource({ style, mode: spec.mode, samples: spec.samples, groundTruth: spec.groundTruth, regime, fit, stopAtCollapse }),
+    source: bernoulliKernelSource(loop),
     // Thresholds for the fixed models are computed here in float64, as the reference compares u < p·2^24.
     scalars: [Math.ceil(params.p0 * U24_SCALE), params.p0, Math.ceil(params.truthP * U24_SCALE), params.truthP, spec.prior, spec.l2, new Float32Array(1)],
-    stopAtCollapse,
-    exactness: fit === 'mle' && spec.mode === 'per-sample' ? 'bit-exact' : 'float32',
+    stopAtCollapse: loop.stopAtCollapse,
+    exactness: loop.fit === 'mle' && spec.mode === 'per-sample' ? 'bit-exact' : 'float32',
     initialSlots: Float32Array.of(0, 0, initialCollapsed ? params.p0 : -1, 0),
     decodeCollapse(code) {
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: Math.floor(code / 2), outcome: code % 2 };
     },
     // The counts are exact: the float64 refit is the reference's own.
     modelState: refitFromSlots(spec, model, (slots, run, stats) => {
-      stats[0] = regime === 'accumulate' ? run * n : n;
-      stats[1] = regime === 'accumulate' ? slots[1] : slots[0];
+      const { points, statistic } = fittedCount(loop, slots, run);
+      stats[0] = points;
+      stats[1] = statistic;
     }),
   };
 }

@@ -1,10 +1,10 @@
 import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
 import type { IsingParams } from '../../../families/ising.js';
 import { UsageError } from '../../../spec/errors.js';
-import { hasMitigation, type RunSpec } from '../../../spec/run-spec.js';
+import type { RunSpec } from '../../../spec/run-spec.js';
 import { U24_SCALE } from '../../../rng/uniform.js';
 import { logChoose } from '../../../math/special.js';
-import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
+import { fittedCount, kernelLoop, refitFromSlots, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 /**
  * Ising with θ₂ = 0 and θ₁ learned: N independent spins per sample, so the Bernoulli
@@ -15,36 +15,24 @@ export function isingPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as IsingParams;
   if (!isingOnChainKernel(spec)) throw new Error('coupled spins or --regime window: the host-fit path runs them (see isingLevelsPlan)');
   const spins = params.spins;
-  const n = spec.samples + spec.groundTruth;
-  const regime = regimeKind(spec);
-  const fit = fitKind(spec);
+  const loop = kernelLoop(spec, style);
   const upProbability = (m: number): number => (1 + m) / 2;
   const p0 = upProbability(params.initial.m);
   const truthP = upProbability(params.truth.m);
   return {
-    source: bernoulliKernelSource({
-      style,
-      mode: spec.mode,
-      samples: spec.samples,
-      groundTruth: spec.groundTruth,
-      regime,
-      fit,
-      stopAtCollapse: !hasMitigation(spec),
-      copies: spins,
-      l2Form: 'ising',
-    }),
+    source: bernoulliKernelSource({ ...loop, copies: spins, l2Form: 'ising' }),
     scalars: [Math.ceil(p0 * U24_SCALE), p0, Math.ceil(truthP * U24_SCALE), truthP, spec.prior * spins, spec.l2, Float32Array.from({ length: spins + 1 }, (_, u) => logChoose(spins, u))],
-    stopAtCollapse: !hasMitigation(spec),
-    exactness: fit === 'mle' && spec.mode === 'per-sample' ? 'bit-exact' : 'float32',
+    stopAtCollapse: loop.stopAtCollapse,
+    exactness: loop.fit === 'mle' && spec.mode === 'per-sample' ? 'bit-exact' : 'float32',
     initialSlots: Float32Array.of(0, 0, Math.abs(params.initial.m) === 1 ? p0 : -1, 0),
     decodeCollapse(code) {
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: Math.floor(code / 2), outcome: 2 * (code % 2) - 1 };
     },
     // Σm = 2·ups − N·n; Σm² is not needed while θ₂ is held at 0.
     modelState: refitFromSlots(spec, model, (slots, run, stats) => {
-      const samples = regime === 'accumulate' ? run * n : n;
-      stats[0] = samples;
-      stats[1] = 2 * (regime === 'accumulate' ? slots[1] : slots[0]) - spins * samples;
+      const { points, statistic } = fittedCount(loop, slots, run);
+      stats[0] = points;
+      stats[1] = 2 * statistic - spins * points;
       stats[2] = 0;
     }),
   };

@@ -1,8 +1,7 @@
 import { poissonKernelSource, poissonThresholds } from '../../../../kernels/poisson.js';
 import type { PoissonParams } from '../../../families/poisson.js';
 import { POISSON_INVERSION_LIMIT } from '../../../rng/distributions/poisson.js';
-import { hasMitigation } from '../../../spec/run-spec.js';
-import { fitKind, refitFromSlots, regimeKind, type GpuPlan, type GpuPlanContext } from '../plan.js';
+import { fittedCount, kernelLoop, refitFromSlots, type GpuPlan, type GpuPlanContext } from '../plan.js';
 
 /** Thresholds per λ: below the inversion limit the CDF reaches 1 − 2^−24 by k = 31. */
 const TABLE_WIDTH = 48;
@@ -12,13 +11,12 @@ const TABLE_LIMIT = 2 ** 22;
 export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as PoissonParams;
   const n = spec.samples + spec.groundTruth;
-  const regime = regimeKind(spec);
-  const fit = fitKind(spec);
+  const loop = kernelLoop(spec, style);
   // Rows for λ = S/n, S = 0, 1, … while the reference would invert (S/n below the limit,
   // decided in float64 as it does), then rows for λ₀ and λ*.
   let sums = 0;
   while (sums / n < POISSON_INVERSION_LIMIT) sums++;
-  const exact = fit === 'mle' && regime === 'replace' && spec.mode === 'per-sample' && (sums + 2) * TABLE_WIDTH <= TABLE_LIMIT;
+  const exact = loop.fit === 'mle' && loop.regime === 'replace' && spec.mode === 'per-sample' && (sums + 2) * TABLE_WIDTH <= TABLE_LIMIT;
   const table = new Float32Array(exact ? (sums + 2) * TABLE_WIDTH : 1);
   const fixedRow = (lambda: number, row: number): number => {
     if (!exact || !(lambda < POISSON_INVERSION_LIMIT)) return -1;
@@ -29,19 +27,9 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const initialRow = fixedRow(params.lambda0, sums);
   const truthRow = fixedRow(params.truthLambda, sums + 1);
   return {
-    source: poissonKernelSource({
-      style,
-      mode: spec.mode,
-      samples: spec.samples,
-      groundTruth: spec.groundTruth,
-      regime,
-      fit,
-      stopAtCollapse: !hasMitigation(spec),
-      tableRows: exact ? sums : 0,
-      tableWidth: TABLE_WIDTH,
-    }),
+    source: poissonKernelSource({ ...loop, tableRows: exact ? sums : 0, tableWidth: TABLE_WIDTH }),
     scalars: [params.lambda0, params.truthLambda, spec.prior, spec.l2, table, initialRow, truthRow],
-    stopAtCollapse: !hasMitigation(spec),
+    stopAtCollapse: loop.stopAtCollapse,
     // Exact by table below the inversion limit; the float32 PTRS above it is near-exact.
     exactness: exact ? 'near-exact' : 'float32',
     initialSlots: Float32Array.of(0, 0, params.lambda0 === 0 ? 0 : -1, 0),
@@ -50,8 +38,9 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: code, outcome: 0 };
     },
     modelState: refitFromSlots(spec, model, (slots, run, stats) => {
-      stats[0] = regime === 'accumulate' ? run * n : n;
-      stats[1] = regime === 'accumulate' ? slots[1] : slots[0];
+      const { points, statistic } = fittedCount(loop, slots, run);
+      stats[0] = points;
+      stats[1] = statistic;
     }),
   };
 }
