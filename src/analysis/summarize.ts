@@ -8,7 +8,7 @@ import { bernoulliTheory } from '../families/bernoulli.js';
 import type { CategoricalParams } from '../families/categorical.js';
 import type { IsingParams } from '../families/ising.js';
 import { isingTheory } from '../families/ising.js';
-import { checkShards, expandShardPaths, readChainTable, type ShardFile } from '../io/merge.js';
+import { checkShards, readChainTable, readShardHeaders } from '../io/merge.js';
 import type { Provenance } from '../io/provenance.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
 import { kolmogorovSurvival } from '../math/special.js';
@@ -91,13 +91,8 @@ function timeGrid(first: number, last: number, horizon: number): number[] {
 }
 
 export function summarizeFiles(inputs: readonly string[]): Summary {
-  const paths = expandShardPaths(inputs, 'summarize');
-  const files: ShardFile[] = paths.map((path) => {
-    const { table, provenance } = readChainTable(path);
-    return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
-  });
   // One whole run, or the complete set of its shards.
-  const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'summarize');
+  const ordered = checkShards(readShardHeaders(inputs, 'summarize'), 'summarize');
   const provenance = ordered[0].provenance;
   const spec = provenance.config;
   const horizon = spec.generations;

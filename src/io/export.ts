@@ -8,7 +8,7 @@
 import { tableToIPC, Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
-import { checkShards, expandShardPaths, readChainTable, type ShardFile } from './merge.js';
+import { checkShards, readChainTable, readShardHeaders } from './merge.js';
 import { PROVENANCE_KEY } from './tables.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
@@ -16,11 +16,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The run's tables in chain order: one whole file, or every shard of a run. */
 function readRun(inputs: readonly string[]): { table: Table; provenance: string; files: string[] } {
-  const paths = expandShardPaths(inputs, 'export');
-  const files: ShardFile[] = paths.map((path) => {
-    const { table, provenance } = readChainTable(path);
-    return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
-  });
+  const files = readShardHeaders(inputs, 'export');
+  // A single unsharded table (a run's chain file, or its trajectories) is exported as is.
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
   const tables = ordered.map((file) => readChainTable(file.path).table);
   // Shards carry their own shard in the provenance; the export is of the whole run.

@@ -102,6 +102,18 @@ function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>)
   return '';
 }
 
+/**
+ * The provenance and row count of each file named (directories expanded), for checkShards.
+ * Each table is read and dropped: callers read the rows again one file at a time, so
+ * memory stays one file, whatever the number of shards.
+ */
+export function readShardHeaders(inputs: readonly string[], command = 'merge'): ShardFile[] {
+  return expandShardPaths(inputs, command).map((path) => {
+    const { table, provenance } = readChainTable(path);
+    return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
+  });
+}
+
 /** Checks the shards belong together and cover every chain once; returns them in chain order. */
 export function checkShards(files: readonly ShardFile[], command = 'merge'): ShardFile[] {
   if (files.length === 0) throw new UsageError(`${command}: no shard files given`);
@@ -143,13 +155,7 @@ export function checkShards(files: readonly ShardFile[], command = 'merge'): Sha
 
 /** Merges shard files (or directories of them) into `out`, atomically. */
 export function mergeShards(out: string, inputs: readonly string[]): MergeResult {
-  const paths = expandShardPaths(inputs);
-  // First pass: provenance and row counts only (each table is dropped after reading).
-  const files: ShardFile[] = paths.map((path) => {
-    const { table, provenance } = readChainTable(path);
-    return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
-  });
-  const ordered = checkShards(files);
+  const ordered = checkShards(readShardHeaders(inputs));
   const provenance = ordered[0].provenance;
   const spec: RunSpec = { ...provenance.config, shard: null, out, trajectories: null };
   const model: FamilyModel = createFamilyModel(spec);
