@@ -93,8 +93,8 @@ export const bernoulliKernelSource = kernelGenerator(function bernoulliKernelSou
     : copies === 1
       ? [
           synthetic.declare,
-          binomialSample(synthetic, { n: samples, p: 'p', out: 'synthetic' }),
-          groundTruth > 0 ? `${real.declare}\n${binomialSample(real, { n: groundTruth, p: 'truthP', out: 'real' })}` : 'const real = 0;',
+          binomialSample(synthetic, { n: samples, p: 'p', out: 'synthetic', maxN: samples }),
+          groundTruth > 0 ? `${real.declare}\n${binomialSample(real, { n: groundTruth, p: 'truthP', out: 'real', maxN: groundTruth })}` : 'const real = 0;',
         ]
       : [
           // Ising: the multinomial over magnetisation levels, as the reference draws it.

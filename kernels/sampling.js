@@ -163,8 +163,13 @@ function transformedRejection(reader, q, { a, b, shift, attempt }) {
  * out ~ Binomial(n, p) as the reference (src/rng/distributions/binomial.ts): reflect to
  * q = min(p, 1 − p); inversion (one uniform) below INVERSION_LIMIT, else BTRS (two per attempt).
  */
-export function binomialSample(reader, { n, p, out }) {
+export function binomialSample(reader, { n, p, out, maxN = Infinity }) {
   const q = freshName('bn');
+  // With n ≤ maxN known when the kernel is built and q ≤ ½, n·q < INVERSION_LIMIT always
+  // holds where maxN < 2·INVERSION_LIMIT: only the inversion branch can run, so only it is
+  // emitted (same draws). Keeping kernels small matters: V8 does not optimise a function
+  // past a size limit, and gpu.js's cpu mode runs the kernel as one JS function.
+  const inversionOnly = maxN < 2 * INVERSION_LIMIT;
   return `let ${out} = 0;
 {
   const ${q}n = ${n};
@@ -174,7 +179,7 @@ export function binomialSample(reader, { n, p, out }) {
     let ${q}pp = ${q}p;
     if (${q}p > 0.5) ${q}pp = 1 - ${q}p;
     let ${q}k = 0;
-    if (${q}n * ${q}pp < ${INVERSION_LIMIT}) {
+    ${inversionOnly ? '{' : `if (${q}n * ${q}pp < ${INVERSION_LIMIT}) {`}
       ${reader.next(`${q}i`)}
       const ${q}u = ${q}i / ${U24};
       const ${q}odds = ${q}pp / (1 - ${q}pp);
@@ -186,7 +191,7 @@ export function binomialSample(reader, { n, p, out }) {
         ${q}k = ${q}k + 1;
         ${q}cdf = ${q}cdf + ${q}prob;
       }
-    } else {
+    }${inversionOnly ? '' : ` else {
       const ${q}qq = 1 - ${q}pp;
       const ${q}spq = Math.sqrt(${q}n * ${q}pp * ${q}qq);
       const ${q}b = 1.15 + 2.53 * ${q}spq;
@@ -217,7 +222,7 @@ export function binomialSample(reader, { n, p, out }) {
           }
         }`,
       })}
-    }
+    }`}
     ${out} = ${q}k;
     if (${q}p > 0.5) ${out} = ${q}n - ${q}k;
   }

@@ -7,9 +7,20 @@
  * Either way the mode gpu.js really ran is checked against the backend asked for.
  */
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { GpuBackendName } from './names.js';
 import { compiledScript } from '../../package-files.js';
+
+/**
+ * gpu.js's cpu and webasm modes run a kernel as one JavaScript function, and V8 leaves a
+ * function past 61440 bytes of bytecode to the interpreter. A kernel with two binomial
+ * samplers crosses it (measured: Bernoulli M = 100 with --ground-truth 1, sufficient
+ * mode, 3.4× slower). V8's flags are process-wide and must be set before the kernel
+ * function is compiled, so the limit is raised once, when this module loads.
+ */
+export const KERNEL_BYTECODE_LIMIT = 250_000;
+setFlagsFromString(`--max-optimized-bytecode-size=${KERNEL_BYTECODE_LIMIT}`);
 
 /** Most generations one call may advance (the kernels' dynamic loop bound). */
 export const MAX_CALL_GENERATIONS = 65536;
