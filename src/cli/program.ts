@@ -13,6 +13,7 @@ import { mergeCommand } from './merge-command.js';
 import { summarizeCommand } from './summarize-command.js';
 import { plotCommand } from './plot-command.js';
 import { exportCommand } from './export-command.js';
+import { REPRODUCE_OPTIONS, reproduceCommand } from './reproduce-command.js';
 import { PLOT_KINDS } from '../analysis/plots.js';
 import { BENCH_OPTIONS, NOT_BENCH_RUN_FLAGS, benchCommand } from './bench-command.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
@@ -96,6 +97,14 @@ export function buildProgram(): Command {
     .argument('[shards...]', 'shard files, or directories holding them')
     .option('--json', 'print one JSON object')
     .action(async (out: string, shards: string[], _options, command: Command) => mergeCommand(out, shards, command));
+
+  const reproduceProgram = subcommand(program, 'reproduce', 'check the published claims: PRL 136, 197301 Fig. 1 (a)–(d), the mitigations, categorical tail loss and Gaussian variance collapse; Arrow datasets, figures and a REPORT.md with each claim, our number and interval, and the verdict')
+    .addHelpText('after', '\nExamples:\n  collapse-sim reproduce                          # small version, minutes on 2 cores\n  collapse-sim reproduce --full --out-dir full    # 10^5 chains per point\n  collapse-sim reproduce --only fig1c,mitigation --chains 20000\n')
+    .action(async (_options, command: Command) => reproduceCommand(command));
+  for (const option of REPRODUCE_OPTIONS) {
+    if ('defaultValue' in option) reproduceProgram.option(option.flag, `${option.description} (default: ${option.defaultValue})`);
+    else reproduceProgram.option(option.flag, option.description);
+  }
 
   subcommand(program, 'backends', 'list the gpu.js backends this machine offers, with a short throughput probe, the device found, and why an absent one is absent')
     .option('--json', 'print one JSON object')

@@ -138,7 +138,7 @@ describe('fuzzed command lines and config files', () => {
     expect(refused).toBeGreaterThan(450);
   });
 
-  it('other commands: merge, bench and verify with bad parts', async () => {
+  it('other commands: merge, bench, verify and reproduce with bad parts', async () => {
     const cases: string[][] = [
       ['merge'],
       ['merge', 'out.arrow', '/nonexistent/shard.arrow'],
@@ -155,6 +155,12 @@ describe('fuzzed command lines and config files', () => {
       ['nonsense'],
       ['run', '--config', '/nonexistent/config.json'],
       ['run', '--config', directory],
+      ['reproduce', '--only', 'fig9'],
+      ['reproduce', '--only', ''],
+      ['reproduce', '--chains', '1'],
+      ['reproduce', '--chains', 'NaN'],
+      ['reproduce', '--backend', 'cuda'],
+      ['reproduce', '--out-dir', '/dev/null/not-a-directory'],
     ];
     for (const args of cases) {
       const caseDirectory = join(directory, `command-${cases.indexOf(args)}`);
