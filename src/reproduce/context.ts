@@ -53,9 +53,6 @@ export interface ExperimentResult {
   readonly claims: readonly Claim[];
   /** Paths relative to the output folder. */
   readonly figures: readonly string[];
-  /** Chain·generations simulated. */
-  readonly chainGenerations: number;
-  readonly seconds: number;
 }
 
 export interface ReproduceSettings {
@@ -77,8 +74,6 @@ export interface PointRun {
   readonly trajectoriesFile: string | null;
   readonly backend: string;
   readonly table: Table;
-  readonly chainGenerations: number;
-  readonly seconds: number;
 }
 
 export class ReproduceContext {
@@ -135,8 +130,6 @@ export class ReproduceContext {
       trajectoriesFile: result.trajectoriesOut,
       backend: result.backend,
       table: readChainTable(out).table,
-      chainGenerations: result.simulatedChainGenerations,
-      seconds: result.elapsedSeconds,
     };
   }
 

@@ -53,7 +53,6 @@ function ksCritical(n: number, alpha: number): number {
 }
 
 export async function fig1a(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const spins = 20;
   const samples = 50;
   const chains = 10;
@@ -116,26 +115,21 @@ export async function fig1a(context: ReproduceContext): Promise<ExperimentResult
     body: `Ten chains of the Ising model with N = 20, M = 50, θ₂ = 0 (only θ₁ learned), φ̄₁,₀ = 0, recorded every generation until absorption. Absorption times: ${Array.from(times, (t) => (Number.isNaN(t) ? '> T' : String(t))).join(', ')}.`,
     claims,
     figures,
-    chainGenerations: run.chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }
 
 export async function fig1b(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('fig1');
   const grid = Array.from({ length: 301 }, (_, i) => i * 0.02);
   const curves: { x: number; F: number; curve: string; kind: string }[] = grid.map((x) => ({ x, F: 1 - diffusionSurvival(x, 0.5), curve: 'Wright–Fisher diffusion limit', kind: 'theory' }));
   const rows: string[][] = [];
   const points: { spins: number; samples: number; times: Float64Array; distance: number; pValue: number; withinBound: boolean }[] = [];
   const familyWise = ALPHA / 9;
-  let chainGenerations = 0;
   for (const spins of [5, 10, 20]) {
     for (const samples of [50, 100, 200]) {
       const copies = spins * samples;
       const horizon = HORIZON_IN_NM * copies;
       const run = await context.run('fig1b', `N${spins}-M${samples}`, { family: 'ising', spins, samples, m0: 0, chains, generations: horizon, mode: 'sufficient' });
-      chainGenerations += run.chainGenerations;
       const times = numericColumn(run.table, 'collapse_time');
       const asIntegers = Int32Array.from(times, (t) => (Number.isNaN(t) ? horizon + 1 : t));
       const diffusionCdf = Float64Array.from({ length: horizon + 1 }, (_, t) => 1 - diffusionSurvival(t / copies, 0.5));
@@ -226,13 +220,10 @@ export async function fig1b(context: ReproduceContext): Promise<ExperimentResult
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }
 
 export async function fig1c(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('fig1');
   const spins = 10;
   const initial = [-0.8, -0.6, -0.4, -0.2, 0, 0.2, 0.4, 0.6, 0.8];
@@ -240,11 +231,9 @@ export async function fig1c(context: ReproduceContext): Promise<ExperimentResult
   const plotted: Record<string, unknown>[] = [];
   let chiSquare = 0;
   let inside = 0;
-  let chainGenerations = 0;
   for (const samples of [50, 100]) {
     for (const m0 of initial) {
       const run = await context.run('fig1c', `M${samples}-m${m0}`, { family: 'ising', spins, samples, m0, chains, generations: HORIZON_IN_NM * spins * samples, mode: 'sufficient' });
-      chainGenerations += run.chainGenerations;
       const outcomes = numericColumn(run.table, 'outcome');
       const up = outcomes.filter((o) => o === 1).length;
       const absorbed = outcomes.filter((o) => !Number.isNaN(o)).length;
@@ -306,8 +295,6 @@ export async function fig1c(context: ReproduceContext): Promise<ExperimentResult
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }
 
@@ -315,7 +302,6 @@ export async function fig1c(context: ReproduceContext): Promise<ExperimentResult
 export const FIG1D_THETA2 = 0.5;
 
 export async function fig1d(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('fig1');
   const spins = 10;
   const samples = 50;
@@ -323,7 +309,6 @@ export async function fig1d(context: ReproduceContext): Promise<ExperimentResult
   const rows: string[][] = [];
   const plotted: Record<string, unknown>[] = [];
   const claims: Claim[] = [];
-  let chainGenerations = 0;
   for (const learn of ['theta1', 'theta1,theta2'] as const) {
     const convention = learn === 'theta1' ? 'θ₂ held fixed' : 'θ₂ learned';
     let chiSquare = 0;
@@ -340,7 +325,6 @@ export async function fig1d(context: ReproduceContext): Promise<ExperimentResult
         generations: HORIZON_IN_NM * spins * samples,
         mode: 'sufficient',
       });
-      chainGenerations += run.chainGenerations;
       const final = numericColumn(run.table, 'final_m');
       const polarised = numericColumn(run.table, 'collapse_time').filter((t) => !Number.isNaN(t)).length;
       const estimate = meanEstimate(final);
@@ -431,7 +415,5 @@ export async function fig1d(context: ReproduceContext): Promise<ExperimentResult
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }

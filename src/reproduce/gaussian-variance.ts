@@ -33,13 +33,11 @@ const COLLAPSE_THRESHOLD = 1e-6;
 const COLLAPSE_GENERATIONS = 5000;
 
 export async function gaussianVariance(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('gaussian');
   const times = Array.from({ length: DRIFT_GENERATIONS / EVERY }, (_, k) => (k + 1) * EVERY);
   const claims: Claim[] = [];
   const rows: string[][] = [];
   const plotted: Record<string, unknown>[] = [];
-  let chainGenerations = 0;
   for (const estimator of ['mle', 'unbiased'] as const satisfies readonly VarianceEstimator[]) {
     const drift = gaussianTheory.logVarianceDrift(SAMPLES, estimator);
     const stepVariance = gaussianTheory.logVarianceStepVariance(SAMPLES);
@@ -49,7 +47,6 @@ export async function gaussianVariance(context: ReproduceContext): Promise<Exper
       { family: 'gaussian', samples: SAMPLES, estimator, 'collapse-threshold': NO_COLLAPSE, chains, generations: DRIFT_GENERATIONS, mode: 'sufficient' },
       `every:${EVERY},chains:${chains}`,
     );
-    chainGenerations += run.chainGenerations;
     const table = readTrajectoryTable(run.trajectoriesFile!);
     const generation = numericColumn(table, 'generation');
     const variance = numericColumn(table, 'var');
@@ -117,7 +114,6 @@ export async function gaussianVariance(context: ReproduceContext): Promise<Exper
       generations: COLLAPSE_GENERATIONS,
       mode: 'sufficient',
     });
-    chainGenerations += collapse.chainGenerations;
     const collapseTimes = numericColumn(collapse.table, 'collapse_time');
     const collapsed = collapseTimes.filter((t) => !Number.isNaN(t));
     const share = wilsonInterval(collapsed.length, chains);
@@ -161,7 +157,5 @@ export async function gaussianVariance(context: ReproduceContext): Promise<Exper
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }

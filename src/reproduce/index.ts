@@ -27,6 +27,9 @@ export const EXPERIMENTS: Readonly<Record<string, (context: ReproduceContext) =>
 };
 export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
 
+/** An experiment's result with what the context measured while it ran. */
+export type ExperimentRecord = ExperimentResult & { readonly datasets: readonly string[]; readonly chainGenerations: number; readonly seconds: number };
+
 export interface ReproduceResult {
   readonly tool: 'collapse-sim';
   readonly version: string;
@@ -39,7 +42,7 @@ export interface ReproduceResult {
   readonly started: string;
   readonly seconds: number;
   readonly chainGenerations: number;
-  readonly experiments: readonly (ExperimentResult & { readonly datasets: readonly string[] })[];
+  readonly experiments: readonly ExperimentRecord[];
   readonly report: string;
 }
 
@@ -59,12 +62,19 @@ export async function reproduce(settings: ReproduceSettings & { readonly only: r
   }
   const context = new ReproduceContext(settings);
   const started = new Date();
-  const experiments: (ExperimentResult & { datasets: string[] })[] = [];
+  const experiments: ExperimentRecord[] = [];
   for (const name of settings.only) {
     settings.log(`${name}: running`);
-    const before = context.datasets.length;
+    const datasets = context.datasets.length;
+    const chainGenerations = context.chainGenerations;
+    const experimentStarted = Date.now();
     const result = await EXPERIMENTS[name](context);
-    experiments.push({ ...result, datasets: context.datasets.slice(before) });
+    experiments.push({
+      ...result,
+      datasets: context.datasets.slice(datasets),
+      chainGenerations: context.chainGenerations - chainGenerations,
+      seconds: (Date.now() - experimentStarted) / 1000,
+    });
   }
   const result: ReproduceResult = {
     tool: 'collapse-sim',

@@ -82,15 +82,12 @@ function betaDensity(x: number, alpha: number, beta: number): number {
 }
 
 export async function mitigation(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('mitigation');
   const rows: string[][] = [];
   const claims: Claim[] = [];
   const plotted: Record<string, unknown>[] = [];
-  let chainGenerations = 0;
   for (const configuration of CONFIGURATIONS) {
     const run = await context.run('mitigation', configuration.name, { family: 'bernoulli', samples: SAMPLES, p0: TRUTH_P, chains, generations: GENERATIONS, mode: 'sufficient', ...configuration.flags });
-    chainGenerations += run.chainGenerations;
     const final = numericColumn(run.table, 'final_p');
     const touched = numericColumn(run.table, 'collapse_time').filter((t) => !Number.isNaN(t)).length;
     const { laws, stationary } = bernoulliLoopLaws(configuration.loop, [GENERATIONS]);
@@ -152,7 +149,6 @@ export async function mitigation(context: ReproduceContext): Promise<ExperimentR
 
   // The accumulate regime: p_t = all ones so far / all points so far.
   const accumulate = await context.run('mitigation', 'accumulate', { family: 'bernoulli', samples: SAMPLES, p0: TRUTH_P, chains, generations: GENERATIONS, mode: 'sufficient', regime: 'accumulate' });
-  chainGenerations += accumulate.chainGenerations;
   const accumulated = numericColumn(accumulate.table, 'final_p');
   const accumulateCollapsed = numericColumn(accumulate.table, 'collapse_time').filter((t) => !Number.isNaN(t)).length;
   const accumulateMean = meanEstimate(accumulated);
@@ -223,14 +219,11 @@ export async function mitigation(context: ReproduceContext): Promise<ExperimentR
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }
 
 /** The Ising model with one fresh truth sample per generation (θ₂ = 0): Wright–Fisher with N·M + N·K copies, exactly. */
 export async function isingMitigation(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('isingMitigation');
   const spins = 10;
   const samples = 50;
@@ -266,7 +259,5 @@ export async function isingMitigation(context: ReproduceContext): Promise<Experi
     body: `N = ${spins}, M = ${samples}, θ₂ = 0, φ̄₁,₀ = φ̄₁* = ${m0}, K = 1, ${chains} chains, ${generations} generations. With θ₂ = 0 the spins are independent, so a generation is ${spins * samples} synthetic and ${spins} real spins: the Bernoulli loop with those counts, whose law is exact. The Beta parameters count the truth in spins (2·N·K·p*).`,
     claims,
     figures: [],
-    chainGenerations: run.chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }

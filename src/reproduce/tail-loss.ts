@@ -60,13 +60,11 @@ function survivorsByGeneration(path: string, chains: number, first: number): Flo
 }
 
 export async function tailLoss(context: ReproduceContext): Promise<ExperimentResult> {
-  const started = Date.now();
   const chains = context.chains('tailLoss');
   const times = Array.from({ length: GENERATIONS / EVERY + 1 }, (_, k) => k * EVERY);
   const exact = expectedSurvivors(parseInitialLaw(INIT, 'init', CATEGORIES), SAMPLES, times);
   const estimates = new Map<string, MeanEstimate[]>();
   const plotted: Record<string, unknown>[] = [];
-  let chainGenerations = 0;
   for (const decoder of DECODERS) {
     const run = await context.run(
       'tail-loss',
@@ -74,7 +72,6 @@ export async function tailLoss(context: ReproduceContext): Promise<ExperimentRes
       { family: 'categorical', categories: CATEGORIES, init: INIT, samples: SAMPLES, chains, generations: GENERATIONS, mode: 'sufficient', ...decoder.flags },
       `every:${EVERY},chains:${chains}`,
     );
-    chainGenerations += run.chainGenerations;
     const grid = survivorsByGeneration(run.trajectoriesFile!, chains, 0);
     const series = grid.map((values) => meanEstimate(values));
     estimates.set(decoder.name, series);
@@ -136,7 +133,5 @@ export async function tailLoss(context: ReproduceContext): Promise<ExperimentRes
     ].join('\n'),
     claims,
     figures,
-    chainGenerations,
-    seconds: (Date.now() - started) / 1000,
   };
 }
