@@ -4,11 +4,11 @@
  * Kolmogorov distributions). Plain float64, no dependencies.
  */
 
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+export const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 // Lanczos approximation, g = 7, n = 9 (relative error below 1e-15 for x > 0).
 const LANCZOS_G = 7;
-const LANCZOS = [
+export const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
   12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
@@ -27,8 +27,8 @@ export function logGamma(x: number): number {
   return LOG_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-const LOG_FACTORIAL_TABLE_SIZE = 256;
-const LOG_FACTORIAL_TABLE = (() => {
+export const LOG_FACTORIAL_TABLE_SIZE = 256;
+export const LOG_FACTORIAL_TABLE = (() => {
   const table = new Float64Array(LOG_FACTORIAL_TABLE_SIZE);
   for (let k = 2; k < LOG_FACTORIAL_TABLE_SIZE; k++) table[k] = table[k - 1] + Math.log(k);
   return table;
@@ -45,7 +45,7 @@ export function logChoose(n: number, k: number): number {
 }
 
 // Exact from the log-factorial table below 256; beyond, the series' error is below 1e-20.
-const STIRLING_TAIL_TABLE = (() => {
+export const STIRLING_TAIL_TABLE = (() => {
   const table = new Float64Array(LOG_FACTORIAL_TABLE_SIZE);
   for (let k = 0; k < LOG_FACTORIAL_TABLE_SIZE; k++) table[k] = LOG_FACTORIAL_TABLE[k] - ((k + 0.5) * Math.log(k + 1) - (k + 1) + LOG_SQRT_2PI);
   return table;

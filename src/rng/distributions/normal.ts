@@ -1,7 +1,8 @@
 import type { BitStream } from '../streams.js';
 import { openUnit, unit } from '../uniform.js';
 
-const TWO_PI = 2 * Math.PI;
+/** 2π, as every engine's normal sampler uses it. */
+export const TWO_PI = 2 * Math.PI;
 
 /**
  * Standard normal by the Box–Muller transform, cosine branch only: two uniforms per
