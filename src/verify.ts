@@ -1,5 +1,6 @@
 /**
- * Verification: the same configuration on the reference path and on GPU backends.
+ * Verification: the same configuration on the reference path and on the other engines
+ * (the WebAssembly engine and the gpu.js backends).
  *
  *  - bit-exact configurations (discrete families, per-sample, maximum likelihood): every
  *    chain's collapse time, outcome and final parameters must be identical;
@@ -14,13 +15,7 @@
  */
 import type { Engine } from './engine/engine.js';
 import { ReferenceEngine, createFamilyModel } from './engine/reference.js';
-import { backendStatus, type GpuBackendName } from './engine/gpu/backends.js';
-import { GPU_BACKENDS } from './engine/gpu/names.js';
-import { gpuPathFor, gpuPlanFor } from './engine/gpu/plans/index.js';
-import { isingLevelsPlan } from './engine/gpu/plans/ising-levels.js';
-import { gpuRefusal } from './engine/select.js';
-import { categoricalExactness } from './engine/gpu/categorical.js';
-import { PHILOX_STYLE_BY_BACKEND } from '../kernels/philox.js';
+import { backendExactness, backendRefusal, backendStatus, ENGINE_BACKENDS, openBackend, type Exactness } from './engine/backends.js';
 import { chiSquareHomogeneity, ksTwoSample, type TestResult } from './stats/hypothesis.js';
 import type { RunSpec } from './spec/run-spec.js';
 
@@ -33,7 +28,7 @@ export const FIRST_GENERATIONS = 3;
 /** Fraction of chains that must agree where agreement is not guaranteed bit for bit. */
 export const AGREEMENT_FLOOR = 0.99;
 
-export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
+export type { Exactness } from './engine/backends.js';
 
 export interface EnsembleResult {
   readonly collapseTime: Int32Array;
@@ -134,21 +129,17 @@ function lawFailures(law: LawComparison, label: string): string[] {
 }
 
 export interface VerifyOptions {
-  readonly backends?: readonly GpuBackendName[];
+  /** Engines to check (default: every one of ENGINE_BACKENDS). */
+  readonly backends?: readonly string[];
   /** A backend that cannot run fails the verification (else it is reported and passed over). */
   readonly requireAll?: boolean;
-  /** Opens a gpu.js engine (injectable for tests). */
-  readonly openGpu?: (backend: GpuBackendName) => Promise<Engine & { readonly device: string }>;
+  /** Opens an engine (injectable for tests). */
+  readonly openEngine?: (backend: string) => Promise<Engine>;
   readonly onProgress?: (line: string) => void;
 }
 
-async function defaultOpenGpu(backend: GpuBackendName): Promise<Engine & { device: string }> {
-  const { GpuEngine } = await import('./engine/gpu/engine.js');
-  return GpuEngine.open(backend);
-}
-
 export async function verify(spec: RunSpec, options: VerifyOptions = {}): Promise<VerificationReport> {
-  const openGpu = options.openGpu ?? defaultOpenGpu;
+  const open = options.openEngine ?? openBackend;
   options.onProgress?.('reference path');
   const reference = await collectEnsemble(new ReferenceEngine(), { ...spec, rng: 'philox' });
   options.onProgress?.('reference path with --rng seedrandom');
@@ -159,9 +150,9 @@ export async function verify(spec: RunSpec, options: VerifyOptions = {}): Promis
   let referenceShort: EnsembleResult | null = null;
 
   const results: BackendVerification[] = [];
-  for (const backend of options.backends ?? GPU_BACKENDS) {
+  for (const backend of options.backends ?? ENGINE_BACKENDS) {
     const status = await backendStatus(backend);
-    const refusal = gpuRefusal(spec, backend);
+    const refusal = await backendRefusal(spec, backend);
     const skipped = !status.available ? status.reason : refusal;
     if (skipped !== null) {
       results.push({
@@ -171,8 +162,8 @@ export async function verify(spec: RunSpec, options: VerifyOptions = {}): Promis
       continue;
     }
     options.onProgress?.(backend);
-    const exactness = exactnessOf(spec, backend);
-    const engine = await openGpu(backend);
+    const exactness = await backendExactness(spec, backend);
+    const engine = await open(backend);
     let result: EnsembleResult;
     let short: EnsembleResult | null = null;
     try {
@@ -215,13 +206,4 @@ export async function verify(spec: RunSpec, options: VerifyOptions = {}): Promis
     backends: results,
     pass: generator.pass && ran.length > 0 && ran.every((result) => result.pass) && (!options.requireAll || ran.length === results.length),
   };
-}
-
-/** What the GPU plan promises for this configuration on this backend. */
-export function exactnessOf(spec: RunSpec, backend: GpuBackendName): Exactness {
-  const path = gpuPathFor(spec);
-  if (path === 'categorical') return categoricalExactness(spec);
-  const style = PHILOX_STYLE_BY_BACKEND[backend];
-  if (path === 'host-fit') return isingLevelsPlan(spec, createFamilyModel(spec), style).exactness;
-  return gpuPlanFor({ spec, model: createFamilyModel(spec), style }).exactness;
 }

@@ -11,6 +11,8 @@ import { expect } from 'vitest';
 import { createFamilyModel, ReferenceEngine } from '../src/engine/reference.js';
 import { resolveRunSpec, type RunSpec } from '../src/spec/run-spec.js';
 import type { RawOptions } from '../src/spec/parse.js';
+import { ScalarGenerator } from '../src/rng/scalar-generator.js';
+import type { StreamTag } from '../src/rng/streams.js';
 
 export const Z_TOLERANCE = 4;
 export const P_VALUE_FLOOR = 1e-3;
@@ -98,4 +100,14 @@ export function cliIn(cwd: string): (args: string[]) => { code: number | null; s
     const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
+}
+
+/** The reference's generator with one lane, drawing from `chain`'s streams at (generation, tag). */
+export function oneLane(seed: string, chain: number, generation: number, tag: StreamTag): ScalarGenerator {
+  const generator = new ScalarGenerator({ kind: 'philox', seed }, 1);
+  generator.assign(0, chain);
+  generator.active[0] = 0;
+  generator.activeCount = 1;
+  generator.open(generation, tag);
+  return generator;
 }

@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { ReferenceEngine } from '../engine/reference.js';
-import { GPU_BACKENDS, type GpuBackendName } from '../engine/gpu/names.js';
+import { openBackend } from '../engine/backends.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import type { EngineOpenRequest, MeasureRequest, TimingReply, WorkerMessage } from './protocol.js';
 
@@ -13,10 +13,7 @@ import type { EngineOpenRequest, MeasureRequest, TimingReply, WorkerMessage } fr
 const WARM_UP_CHAINS = 100;
 
 async function openEngine(name: string): Promise<Engine> {
-  if (name === 'reference') return new ReferenceEngine();
-  if (!(GPU_BACKENDS as readonly string[]).includes(name)) throw new Error(`unknown engine ${name}`);
-  const { GpuEngine } = await import('../engine/gpu/engine.js');
-  return GpuEngine.open(name as GpuBackendName);
+  return name === 'reference' ? new ReferenceEngine() : openBackend(name);
 }
 
 async function timeRun(engine: Engine, spec: RunSpec): Promise<TimingReply> {

@@ -10,9 +10,7 @@
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import type { SamplingMode } from '../families/family.js';
-import { backendStatus } from '../engine/gpu/backends.js';
-import { gpuRefusal } from '../engine/select.js';
-import { GPU_BACKENDS } from '../engine/gpu/names.js';
+import { backendRefusal, backendStatus, ENGINE_BACKENDS } from '../engine/backends.js';
 import { InterruptedError, UsageError } from '../spec/errors.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
@@ -136,11 +134,11 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
   const engines: string[] = [];
   for (const engine of config.engines) {
     if (engine === 'reference') engines.push(engine);
-    else if ((GPU_BACKENDS as readonly string[]).includes(engine)) {
-      const status = await backendStatus(engine as (typeof GPU_BACKENDS)[number]);
+    else if (ENGINE_BACKENDS.includes(engine)) {
+      const status = await backendStatus(engine);
       if (status.available) engines.push(engine);
       else absent(engine, null, status.reason ?? 'not available');
-    } else throw new UsageError(`--backends: unknown engine ${JSON.stringify(engine)} (reference, ${GPU_BACKENDS.join(', ')})`);
+    } else throw new UsageError(`--backends: unknown engine ${JSON.stringify(engine)} (reference, ${ENGINE_BACKENDS.join(', ')})`);
   }
   const numpy = config.peers.includes('numpy') ? findNumpy() : null;
   if (numpy !== null && !numpy.available) absent('numpy', null, numpy.reason);
@@ -157,7 +155,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     // (sizes ascend, so the peak after a size is that size's peak).
     const workers: MeasuringProcess[] = [];
     for (const engine of engines) {
-      const refusal = engine === 'reference' ? null : gpuRefusal(spec, engine);
+      const refusal = engine === 'reference' ? null : await backendRefusal(spec, engine);
       if (refusal !== null) {
         absent(engine, mode, refusal);
         continue;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SamplingMode } from '../families/family.js';
 import { SAMPLING_MODES } from '../families/family.js';
-import { GPU_BACKENDS } from '../engine/gpu/names.js';
+import { ENGINE_BACKENDS } from '../engine/names.js';
 import { runBench, benchSpecs, type BenchConfig } from '../bench/harness.js';
 import { PEERS, type PeerName } from '../bench/peers.js';
 import { writeBenchArrow } from '../bench/report.js';
@@ -20,7 +20,7 @@ export const BENCH_OPTIONS = [
   {
     flag: 'backends',
     valueName: '<list>',
-    description: `engines to measure among reference, ${GPU_BACKENDS.join(', ')} (default: all that run here; a listed one that cannot run is an error)`,
+    description: `engines to measure among reference, ${ENGINE_BACKENDS.join(', ')} (default: all that run here; a listed one that cannot run is an error)`,
   },
   { flag: 'peers', valueName: '<list>', description: 'peers to run beside them: numpy, or none', defaultValue: 'numpy' },
   { flag: 'repeats', valueName: '<n>', description: 'timed runs per engine and size, 1..100 (median, min–max reported)', defaultValue: '3' },
@@ -51,7 +51,7 @@ export function benchConfigFrom(raw: RawOptions): BenchConfig & { out: string; p
   const chains = parseNumberList(take('chains', '1e3,1e4,1e5'), 'chains', { min: 1, max: MAX_CHAINS, integer: true });
   const modes = list(take('modes', 'per-sample,sufficient'), 'modes').map((mode) => parseChoice(mode, 'modes', SAMPLING_MODES) as SamplingMode);
   const backendsGiven = options['backends'] !== undefined;
-  const engines = backendsGiven ? list(take('backends', ''), 'backends').map((name) => parseChoice(name, 'backends', ['reference', ...GPU_BACKENDS])) : ['reference', ...GPU_BACKENDS];
+  const engines = backendsGiven ? list(take('backends', ''), 'backends').map((name) => parseChoice(name, 'backends', ['reference', ...ENGINE_BACKENDS])) : ['reference', ...ENGINE_BACKENDS];
   delete options['backends'];
   const peersGiven = options['peers'] !== undefined;
   const peerNames = list(take('peers', 'numpy'), 'peers');

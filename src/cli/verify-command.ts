@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../spec/errors.js';
 import { parseChoice, parseNumber } from '../spec/parse.js';
 import { resolveRunSpec } from '../spec/run-spec.js';
-import { GPU_BACKENDS, type GpuBackendName } from '../engine/gpu/names.js';
+import { ENGINE_BACKENDS } from '../engine/names.js';
 import { verify, type VerificationReport } from '../verify.js';
 import { collectRawOptions } from './options.js';
 
@@ -43,11 +43,11 @@ export async function verifyCommand(command: Command): Promise<void> {
   delete raw['backends'];
   const backends =
     requested === undefined
-      ? GPU_BACKENDS
+      ? ENGINE_BACKENDS
       : String(requested)
           .split(',')
-          .map((name) => parseChoice(name.trim(), 'backends', GPU_BACKENDS) as GpuBackendName);
-  if (backends.length === 0) throw new UsageError(`--backends must list some of ${GPU_BACKENDS.join(', ')}`);
+          .map((name) => parseChoice(name.trim(), 'backends', ENGINE_BACKENDS));
+  if (backends.length === 0) throw new UsageError(`--backends must list some of ${ENGINE_BACKENDS.join(', ')}`);
   const chains = raw['chains'] === undefined ? 2000 : parseNumber(raw['chains'], 'chains', { min: 1, max: 1e7, integer: true });
   const spec = resolveRunSpec({ ...raw, chains, backend: 'reference', out: 'verify.arrow' });
   const json = raw['json'] === true;

@@ -95,3 +95,23 @@ export class TrajectoryBuilder {
     });
   }
 }
+
+/** Trajectory row sets one after another (e.g. chain by chain); null if there are none. */
+export function concatTrajectories(parts: readonly (TrajectoryRows | null)[]): TrajectoryRows | null {
+  const present = parts.filter((part): part is TrajectoryRows => part !== null);
+  if (present.length === 0) return null;
+  if (present.length === 1) return present[0];
+  const length = present.reduce((sum, part) => sum + part.length, 0);
+  const columns = present[0].values.length;
+  const chain = new Uint32Array(length);
+  const generation = new Int32Array(length);
+  const values = Array.from({ length: columns }, () => new Float64Array(length));
+  let at = 0;
+  for (const part of present) {
+    chain.set(part.chain, at);
+    generation.set(part.generation, at);
+    for (let c = 0; c < columns; c++) values[c].set(part.values[c], at);
+    at += part.length;
+  }
+  return { length, chain, generation, values };
+}

@@ -3,8 +3,7 @@
  * Wright–Fisher chain with M copies: p_{t+1} = k/M, k ~ Binomial(M, p_t); absorbing
  * states p ∈ {0, 1}, reached at 1 with probability p₀.
  */
-import { bernoulliCount } from '../rng/distributions/bernoulli.js';
-import { binomial } from '../rng/distributions/binomial.js';
+import { fillActive, sharedValue, shifted } from '../rng/lanes.js';
 import { solveIncreasing } from '../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../stats/wright-fisher.js';
@@ -43,14 +42,16 @@ function createModel(params: BernoulliParams, loop: LoopConfig): FamilyModel {
     trajectoryColumns: [floatColumn('p', 'P(x = 1) of the fitted model')],
     initialState: () => Float64Array.of(params.p0),
     truthState: () => Float64Array.of(params.truthP),
-    createSampler(source) {
-      const perSample = bernoulliCount(source);
-      const sufficient = binomial(source);
-      return (state, count, mode, stats) => {
-        stats[0] = count;
-        stats[1] = mode === 'per-sample' ? perSample(count, state[0]) : sufficient(count, state[0]);
+    createSampler(generator) {
+      const trials = sharedValue(generator);
+      return (states, count, mode, stats) => {
+        const successes = shifted(stats, 1);
+        if (mode === 'per-sample') generator.bernoulliCounts(count, states, successes);
+        else generator.binomials(trials.set(count), states, successes);
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: 0,
     addStats: addSums,
     pseudoStats(weight, out) {
       out[0] = weight;

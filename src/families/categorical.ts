@@ -5,9 +5,8 @@
  * π_{j,0}. The sampler can be reshaped like a language model's decoder (temperature,
  * then top-k, then top-p), which accelerates the loss of rare categories.
  */
-import { categorical } from '../rng/distributions/categorical.js';
 import { TOP_P_TOLERANCE } from '../constants.js';
-import { multinomial } from '../rng/distributions/multinomial.js';
+import { column, fillActive, laneScratch, sharedValue, shifted } from '../rng/lanes.js';
 import { lambertWOfExp } from '../math/lambert-w.js';
 import { solveIncreasing } from '../math/roots.js';
 import { UsageError } from '../spec/errors.js';
@@ -187,33 +186,46 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
     // fit, so draws compare integers (see rng/distributions/categorical).
     initialState: () => Float64Array.from(params.init),
     truthState: () => Float64Array.from(params.truth),
-    createSampler(source, role) {
-      const draw = categorical(source);
-      const drawCounts = multinomial(source);
-      const shaped = new Float64Array(categories);
-      const cumulative = new Float64Array(categories);
+    createSampler(generator, role) {
       const applyDecoder = role === 'model' && reshapes;
-      return (state, count, mode, stats) => {
-        let weights = state;
-        if (applyDecoder) {
-          reshape(state, shaped);
+      const trials = sharedValue(generator);
+      // Per lane: the decoder's weights, and cumulative weights for per-sample draws.
+      const shaped = applyDecoder ? laneScratch(generator, categories) : null;
+      const cumulative = laneScratch(generator, categories);
+      return (states, count, mode, stats) => {
+        const { active, activeCount } = generator;
+        let weights = states;
+        if (shaped !== null) {
+          for (let k = 0; k < activeCount; k++) {
+            const lane = active[k];
+            const from = states.offset + lane * states.stride;
+            const to = lane * categories;
+            reshape(states.data.subarray(from, from + categories), shaped.data.subarray(to, to + categories));
+          }
           weights = shaped;
         }
-        const counts = stats.subarray(1);
-        stats[0] = count;
+        const counts = shifted(stats, 1);
         if (mode === 'sufficient') {
-          drawCounts(count, weights, categories, counts);
-          return;
+          generator.multinomials(trials.set(count), weights, categories, counts);
+        } else {
+          // Every lane's cumulative weights (one row when all lanes share the truth's weights).
+          const rows = weights.stride === 0 ? 1 : activeCount;
+          for (let k = 0; k < rows; k++) {
+            const lane = weights.stride === 0 ? 0 : active[k];
+            const from = weights.offset + lane * weights.stride;
+            const to = lane * categories;
+            let running = 0;
+            for (let j = 0; j < categories; j++) {
+              running += weights.data[from + j];
+              cumulative.data[to + j] = running;
+            }
+          }
+          generator.categoricalCounts(count, weights.stride === 0 ? column(cumulative.data, 0, 0) : cumulative, categories, counts);
         }
-        let running = 0;
-        for (let j = 0; j < categories; j++) {
-          running += weights[j];
-          cumulative[j] = running;
-        }
-        counts.fill(0);
-        for (let i = 0; i < count; i++) counts[draw(cumulative, categories)]++;
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: 2 * categories,
     addStats: addSums,
     pseudoStats(weight, out) {
       out[0] = weight;

@@ -3,8 +3,7 @@
  * generation, so ln(mean) drifts by ψ(M) − ln M < 0 per step. Collapse is the first
  * generation with mean_t ≤ ε mean₀.
  */
-import { exponential } from '../rng/distributions/exponential.js';
-import { gamma } from '../rng/distributions/gamma.js';
+import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
 import { digamma, trigamma } from '../math/special.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
 import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
@@ -37,20 +36,25 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
     trajectoryColumns: [floatColumn('rate', 'fitted rate (1 / mean)')],
     initialState: () => Float64Array.of(1 / params.rate0),
     truthState: () => Float64Array.of(1 / params.truthRate),
-    createSampler(source) {
-      const standardExponential = exponential(source);
-      const gammaDraw = gamma(source);
-      return (state, count, mode, stats) => {
-        stats[0] = count;
+    createSampler(generator) {
+      const gammas = laneScratch(generator);
+      return (states, count, mode, stats) => {
+        const sums = shifted(stats, 1);
         if (mode === 'sufficient') {
-          stats[1] = state[0] * gammaDraw(count);
-          return;
+          // Σx = mean·Gamma(M, 1).
+          generator.gammas(count, gammas);
+          const { active, activeCount } = generator;
+          for (let k = 0; k < activeCount; k++) {
+            const lane = active[k];
+            sums.data[sums.offset + lane * sums.stride] = states.data[states.offset + lane * states.stride] * gammas.data[lane];
+          }
+        } else {
+          generator.exponentialSums(count, states, sums);
         }
-        let sum = 0;
-        for (let i = 0; i < count; i++) sum += state[0] * standardExponential();
-        stats[1] = sum;
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: 1,
     addStats: addSums,
     pseudoStats(weight, out) {
       out[0] = weight;

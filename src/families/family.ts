@@ -1,4 +1,4 @@
-import type { BitStream } from '../rng/streams.js';
+import type { Column, LaneGenerator } from '../rng/lanes.js';
 import type { RawOptions } from '../spec/parse.js';
 
 export type FamilyName = 'bernoulli' | 'categorical' | 'gaussian' | 'poisson' | 'exponential' | 'ising';
@@ -56,10 +56,11 @@ export interface FamilyEvent {
 export type SamplerRole = 'model' | 'truth';
 
 /**
- * Draws `count` data points from the model in `state` and writes their sufficient
- * statistics into `stats` (overwriting it). One per bit stream, made by `createSampler`.
+ * Draws `count` data points from each active lane's model (its row of `states`; stride 0 when
+ * every lane has the same model, the ground truth's) and writes their sufficient statistics
+ * into the lane's row of `stats`, overwriting it. Made by `createSampler` for one generator.
  */
-export type StatsSampler = (state: Float64Array, count: number, mode: SamplingMode, stats: Float64Array) => void;
+export type LaneSampler = (states: Column, count: number, mode: SamplingMode, stats: Column) => void;
 
 /**
  * One exponential family, configured for a run. The engine sees only flat float64
@@ -81,7 +82,15 @@ export interface FamilyModel {
   initialState(): Float64Array;
   /** The ground-truth model that fresh real points and the prior come from. */
   truthState(): Float64Array;
-  createSampler(source: BitStream, role: SamplerRole): StatsSampler;
+  /**
+   * The family's sampler over the lanes of `generator`: written once, run by every CPU engine
+   * (the reference hands it a one-lane scalar generator, the WebAssembly engine thousands of
+   * lanes). Scratch it needs is allocated from the generator, at most `samplerFloatsPerLane`
+   * floats per lane.
+   */
+  createSampler(generator: LaneGenerator, role: SamplerRole): LaneSampler;
+  /** Float64s per lane the samplers of one role allocate from their generator (an upper bound). */
+  readonly samplerFloatsPerLane: number;
   /** into ← pooled statistics of the data in `into` and in `from`. */
   addStats(into: Float64Array, from: Float64Array): void;
   /** Statistics of `weight` pseudo-observations with the truth's moments (MAP). */

@@ -6,8 +6,7 @@
  * since E[Δ ln σ²] = ψ((M−1)/2) − ln((M−1)/2) < 0 (Shumailov et al. 2024, Thm 3.1).
  * Collapse is the first generation with σ²_t ≤ ε σ²₀.
  */
-import { chiSquared } from '../rng/distributions/chi-squared.js';
-import { normal } from '../rng/distributions/normal.js';
+import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
 import { digamma, trigamma } from '../math/special.js';
 import { solveIncreasing } from '../math/roots.js';
 import { UsageError } from '../spec/errors.js';
@@ -97,31 +96,33 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
     trajectoryColumns: [floatColumn('mu', 'fitted mean μ'), floatColumn('var', 'fitted variance σ²')],
     initialState: () => Float64Array.of(params.mu0, params.var0),
     truthState: () => Float64Array.of(params.truthMu, params.truthVar),
-    createSampler(source) {
-      const standardNormal = normal(source);
-      const chiSquaredDraw = chiSquared(source);
-      return (state, count, mode, stats) => {
-        const mu = state[0];
-        const sigma = Math.sqrt(state[1]);
-        stats[0] = count;
-        if (mode === 'sufficient') {
-          stats[1] = mu + (sigma / Math.sqrt(count)) * standardNormal();
-          stats[2] = count > 1 ? state[1] * chiSquaredDraw(count - 1) : 0;
-          return;
+    createSampler(generator) {
+      const normals = laneScratch(generator);
+      const gammas = laneScratch(generator);
+      return (states, count, mode, stats) => {
+        const means = shifted(stats, 1);
+        const spreads = shifted(stats, 2);
+        if (mode === 'per-sample') {
+          // Welford's running mean and M2 over the points, one by one.
+          generator.normalMoments(count, states, shifted(states, 1), means, spreads);
+        } else {
+          // mean ~ N(μ, σ²/M) and M2 ~ σ²·χ²_{M−1} = σ²·2·Gamma((M−1)/2), drawn in that order.
+          generator.normals(normals);
+          if (count > 1) generator.gammas((count - 1) / 2, gammas);
+          const { active, activeCount } = generator;
+          for (let k = 0; k < activeCount; k++) {
+            const lane = active[k];
+            const row = states.offset + lane * states.stride;
+            const sigma = Math.sqrt(states.data[row + 1]);
+            const at = stats.offset + lane * stats.stride;
+            stats.data[at + 1] = states.data[row] + (sigma / Math.sqrt(count)) * normals.data[lane];
+            stats.data[at + 2] = count > 1 ? states.data[row + 1] * (2 * gammas.data[lane]) : 0;
+          }
         }
-        // Welford's running mean and M2 over the points, one by one.
-        let mean = 0;
-        let sumSquares = 0;
-        for (let i = 0; i < count; i++) {
-          const x = mu + sigma * standardNormal();
-          const delta = x - mean;
-          mean += delta / (i + 1);
-          sumSquares += delta * (x - mean);
-        }
-        stats[1] = mean;
-        stats[2] = sumSquares;
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: 2,
     addStats: poolMoments,
     pseudoStats(weight, out) {
       out[0] = weight;

@@ -16,9 +16,7 @@
  * integer statistics; a point mass on a level other than ±N is absorbing without being
  * polarised ("frozen").
  */
-import { bernoulliCount } from '../rng/distributions/bernoulli.js';
-import { multinomial } from '../rng/distributions/multinomial.js';
-import { U24_SCALE } from '../rng/uniform.js';
+import { column, fillActive, laneScratch, sharedValue, shifted, withActiveSubset } from '../rng/lanes.js';
 import { logChoose } from '../math/special.js';
 import { solveIncreasing } from '../math/roots.js';
 import { UsageError } from '../spec/errors.js';
@@ -401,48 +399,57 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
     ],
     initialState: () => stateOf(params.initial),
     truthState: () => Float64Array.from(truth),
-    createSampler(source) {
-      const spinsUp = bernoulliCount(source);
-      const drawLevels = multinomial(source);
-      const levelCounts = new Float64Array(levels.count);
+    createSampler(generator) {
+      const trials = sharedValue(generator);
+      const levelCounts = laneScratch(generator, levels.count);
+      const tableWidth = spins * levels.count;
+      const table = laneScratch(generator, tableWidth);
       const conditionals = new SpinConditionals(levels);
-      const upGivenSoFar = conditionals.upGivenSoFar;
 
-      return (state, count, mode, stats) => {
-        let sumM = 0;
-        let sumSquares = 0;
+      return (states, count, mode, stats) => {
+        const { active, activeCount } = generator;
+        const sums = shifted(stats, 1);
+        const squares = shifted(stats, 2);
         if (mode === 'sufficient') {
-          drawLevels(count, state.subarray(LEVELS), levels.count, levelCounts);
-          for (let u = 0; u <= spins; u++) {
-            const m = levels.magnetisation[u];
-            sumM += levelCounts[u] * m;
-            sumSquares += levelCounts[u] * m * m;
-          }
-        } else if (!Number.isNaN(state[P_UP])) {
-          // Independent spins: N Bernoulli draws per sample.
-          for (let sample = 0; sample < count; sample++) {
-            const m = 2 * spinsUp(spins, state[P_UP]) - spins;
-            sumM += m;
-            sumSquares += m * m;
+          generator.multinomials(trials.set(count), shifted(states, LEVELS), levels.count, levelCounts);
+          for (let k = 0; k < activeCount; k++) {
+            const lane = active[k];
+            let sumM = 0;
+            let sumSquares = 0;
+            for (let u = 0; u <= spins; u++) {
+              const m = levels.magnetisation[u];
+              const drawn = levelCounts.data[lane * levels.count + u];
+              sumM += drawn * m;
+              sumSquares += drawn * m * m;
+            }
+            sums.data[sums.offset + lane * sums.stride] = sumM;
+            squares.data[squares.offset + lane * squares.stride] = sumSquares;
           }
         } else {
+          const pUp = (lane: number): number => states.data[states.offset + lane * states.stride + P_UP];
+          // Independent spins (θ₂ = 0 or polarised): N Bernoulli draws per sample.
+          withActiveSubset(generator, (lane) => !Number.isNaN(pUp(lane)), () => generator.spinMoments(count, spins, shifted(states, P_UP), sums, squares));
           // Coupled spins: each spin from its exact conditional given the spins before it.
-          conditionals.build(state.subarray(LEVELS));
-          for (let sample = 0; sample < count; sample++) {
-            let up = 0;
-            for (let i = 0; i < spins; i++) {
-              if (source.nextU24() < upGivenSoFar[i * levels.count + up] * U24_SCALE) up++;
-            }
-            const m = 2 * up - spins;
-            sumM += m;
-            sumSquares += m * m;
-          }
+          withActiveSubset(
+            generator,
+            (lane) => Number.isNaN(pUp(lane)),
+            () => {
+              const shared = states.stride === 0;
+              const lanes = shared ? 1 : generator.activeCount;
+              for (let k = 0; k < lanes; k++) {
+                const lane = shared ? 0 : generator.active[k];
+                const from = states.offset + lane * states.stride + LEVELS;
+                conditionals.build(states.data.subarray(from, from + levels.count));
+                table.data.set(conditionals.upGivenSoFar, lane * tableWidth);
+              }
+              generator.coupledSpinMoments(count, spins, shared ? column(table.data, 0, 0) : table, sums, squares);
+            },
+          );
         }
-        stats[0] = count;
-        stats[1] = sumM;
-        stats[2] = sumSquares;
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: levels.count + spins * levels.count,
     addStats: addSums,
     pseudoStats(weight, out) {
       out[0] = weight;

@@ -3,7 +3,7 @@
  * S_{t+1} = Σx ~ Poisson(S_t), a critical Galton–Watson process with Poisson(1)
  * offspring, so λ = 0 is reached with probability 1 (but E[τ] = ∞: the tail is ~2/t).
  */
-import { poisson } from '../rng/distributions/poisson.js';
+import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
 import { solveIncreasing } from '../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
 import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
@@ -30,19 +30,25 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
     trajectoryColumns: [floatColumn('lambda', 'fitted rate λ')],
     initialState: () => Float64Array.of(params.lambda0),
     truthState: () => Float64Array.of(params.truthLambda),
-    createSampler(source) {
-      const draw = poisson(source);
-      return (state, count, mode, stats) => {
-        stats[0] = count;
+    createSampler(generator) {
+      const means = laneScratch(generator);
+      return (states, count, mode, stats) => {
+        const sums = shifted(stats, 1);
         if (mode === 'sufficient') {
-          stats[1] = draw(count * state[0]);
-          return;
+          // Σx ~ Poisson(M·λ): the mean of each lane's one draw.
+          const { active, activeCount } = generator;
+          for (let k = 0; k < activeCount; k++) {
+            const lane = active[k];
+            means.data[lane] = count * states.data[states.offset + lane * states.stride];
+          }
+          generator.poissons(means, sums);
+        } else {
+          generator.poissonSums(count, states, sums);
         }
-        let sum = 0;
-        for (let i = 0; i < count; i++) sum += draw(state[0]);
-        stats[1] = sum;
+        fillActive(generator, stats, count);
       };
     },
+    samplerFloatsPerLane: 1,
     addStats: addSums,
     pseudoStats(weight, out) {
       out[0] = weight;

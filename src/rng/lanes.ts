@@ -81,3 +81,47 @@ export function forEachActive(generator: LaneGenerator, visit: (lane: number) =>
   const { active, activeCount } = generator;
   for (let k = 0; k < activeCount; k++) visit(active[k]);
 }
+
+/** A column of `width` floats per lane for every lane the generator holds (sampler scratch). */
+export function laneScratch(generator: LaneGenerator, width = 1): Column {
+  return column(generator.allocate(generator.capacity * width), 0, width);
+}
+
+/** A column holding one value for every lane (stride 0), in the generator's memory. */
+export function sharedValue(generator: LaneGenerator): { readonly column: Column; set(value: number): Column } {
+  const data = generator.allocate(1);
+  const shared = column(data, 0, 0);
+  return {
+    column: shared,
+    set(value) {
+      data[0] = value;
+      return shared;
+    },
+  };
+}
+
+/** Writes `value` into each active lane's cell of `target`. */
+export function fillActive(generator: LaneGenerator, target: Column, value: number): void {
+  const { active, activeCount } = generator;
+  const { data, offset, stride } = target;
+  for (let k = 0; k < activeCount; k++) data[offset + active[k] * stride] = value;
+}
+
+/**
+ * Runs `draw` with only the active lanes for which `keep(lane)` holds, then restores the active
+ * list: a family whose lanes need different samplers draws each subset in turn.
+ */
+export function withActiveSubset(generator: LaneGenerator, keep: (lane: number) => boolean, draw: () => void): void {
+  const { active, activeCount } = generator;
+  const saved = active.slice(0, activeCount);
+  let kept = 0;
+  for (let k = 0; k < activeCount; k++) if (keep(saved[k])) active[kept++] = saved[k];
+  if (kept === 0) return;
+  try {
+    generator.activeCount = kept;
+    draw();
+  } finally {
+    active.set(saved);
+    generator.activeCount = activeCount;
+  }
+}

@@ -5,7 +5,7 @@
 import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
 import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
-import { GPU_BACKENDS } from '../engine/gpu/names.js';
+import { BACKEND_CHOICES } from '../engine/names.js';
 import { UsageError } from './errors.js';
 import { parseShard, shardOutputName, shardRange, type Shard } from './shard.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
@@ -40,8 +40,8 @@ export interface RunSpec extends LoopConfig {
   readonly shard: Shard | null;
 }
 
-/** auto, the reference path, or a gpu.js backend. */
-export const BACKENDS: readonly string[] = ['auto', 'reference', ...GPU_BACKENDS];
+/** auto, the reference path, the WebAssembly engine (simd), or a gpu.js backend. */
+export const BACKENDS: readonly string[] = BACKEND_CHOICES;
 
 /** Limits: chain indices and generations are 32-bit counter words; times are int32. */
 export const MAX_CHAINS = 0xffffffff;

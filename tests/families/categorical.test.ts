@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { categoricalFamily, categoricalTheory, parseInitialLaw, softmaxWithL2 } from '../../src/families/categorical.js';
 import type { LoopConfig } from '../../src/families/family.js';
-import { keyFromSeed } from '../../src/rng/keys.js';
-import { PhiloxStream, StreamTag } from '../../src/rng/streams.js';
+import { column } from '../../src/rng/lanes.js';
+import { StreamTag } from '../../src/rng/streams.js';
 import { chiSquareGoodnessOfFit } from '../../src/stats/hypothesis.js';
-import { expectPValue, simulate } from '../helpers.js';
+import { expectPValue, oneLane, simulate } from '../helpers.js';
 
 const LOOP: LoopConfig = { samples: 10, groundTruth: 0, prior: 0, l2: 0 };
 
@@ -34,10 +34,9 @@ describe('categorical: the last survivor is category j with probability π_{j,0}
 describe('the decoder reshapes the model’s sampler only', () => {
   const draw = (raw: Record<string, unknown>, role: 'model' | 'truth') => {
     const model = categoricalFamily.create(categoricalFamily.resolve(raw, LOOP), LOOP);
-    const stream = new PhiloxStream(keyFromSeed('decoder'));
-    stream.reset(0, 1, StreamTag.Synthetic);
+    const generator = oneLane('decoder', 0, 1, StreamTag.Synthetic);
     const stats = new Float64Array(model.statsSize);
-    model.createSampler(stream, role)(model.initialState(), 200000, 'per-sample', stats);
+    model.createSampler(generator, role)(column(model.initialState()), 200000, 'per-sample', column(stats));
     return stats.subarray(1);
   };
   const init = '0.05,0.1,0.15,0.3,0.4';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isingFamily, isingTheory, IsingLevels, type IsingParams } from '../../src/families/ising.js';
 import type { LoopConfig } from '../../src/families/family.js';
-import { keyFromSeed } from '../../src/rng/keys.js';
-import { PhiloxStream, StreamTag } from '../../src/rng/streams.js';
+import { column } from '../../src/rng/lanes.js';
+import { StreamTag } from '../../src/rng/streams.js';
 import { chiSquareGoodnessOfFit, chiSquareHomogeneity, ksDiscrete, ksTwoSample } from '../../src/stats/hypothesis.js';
-import { expectPValue, expectWithinStandardErrors, mean, simulate } from '../helpers.js';
+import { expectPValue, expectWithinStandardErrors, mean, oneLane, simulate } from '../helpers.js';
 
 const CHAINS = 20000;
 const LOOP: LoopConfig = { samples: 10, groundTruth: 0, prior: 0, l2: 0 };
@@ -113,13 +113,14 @@ describe('ising samplers', () => {
   it('per-sample spins drawn from their exact conditionals give the exact level law (θ₂ ≠ 0)', () => {
     const { model: ising } = model({ spins: 7, theta2: 1.3, m0: 0.1 });
     const state = ising.initialState();
-    const stream = new PhiloxStream(keyFromSeed('ising-conditionals'));
-    const sample = ising.createSampler(stream, 'model');
+    const generator = oneLane('ising-conditionals', 0, 1, StreamTag.Synthetic);
+    const sample = ising.createSampler(generator, 'model');
     const stats = new Float64Array(3);
     const counts = new Float64Array(8);
     for (let i = 0; i < 100000; i++) {
-      stream.reset(i, 1, StreamTag.Synthetic);
-      sample(state, 1, 'per-sample', stats);
+      generator.assign(0, i);
+      generator.open(1, StreamTag.Synthetic);
+      sample(column(state), 1, 'per-sample', column(stats));
       counts[(stats[1] + 7) / 2]++;
     }
     expectPValue(chiSquareGoodnessOfFit(counts, state.subarray(4)).pValue, 'level law');

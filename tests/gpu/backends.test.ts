@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { philoxTestKernelSource, PHILOX_STYLE_BY_BACKEND } from '../../kernels/philox.js';
 import { ISING_LEVELS_HEADER, isingLevelsKernelSource, isingLevelsParameterCount } from '../../kernels/ising-levels.js';
-import { openBackend, rankBackends, type BackendStatus } from '../../src/engine/gpu/backends.js';
+import { openBackend, type BackendStatus } from '../../src/engine/gpu/backends.js';
 import { FlatKernel, InThreadRunner, WorkerPoolRunner } from '../../src/engine/gpu/kernel-runner.js';
 import { gpuPlanFor } from '../../src/engine/gpu/plans/index.js';
 import { chainKernelRecipe } from '../../src/engine/gpu/plan.js';
@@ -93,13 +93,6 @@ describe('engine machinery', () => {
       await pool.destroy();
     }
     expect(outputs[1]).toEqual(outputs[0]);
-  });
-
-  it('ranks hardware before software, and on software cpu, webasm, webgpu, headlessgl', () => {
-    const status = (backend: BackendStatus['backend'], software: boolean, available = true): BackendStatus => ({ backend, available, device: 'x', software, reason: null });
-    expect(rankBackends([status('webgpu', true), status('headlessgl', true), status('webasm', true), status('cpu', true)]).map((s) => s.backend)).toEqual(['cpu', 'webasm', 'webgpu', 'headlessgl']);
-    expect(rankBackends([status('cpu', true), status('headlessgl', false), status('webgpu', false)]).map((s) => s.backend)).toEqual(['webgpu', 'headlessgl', 'cpu']);
-    expect(rankBackends([status('webgpu', false, false), status('cpu', true)]).map((s) => s.backend)).toEqual(['cpu']);
   });
 
   it('says why headlessgl is absent without an X display, and how to fix it', () => {

@@ -169,19 +169,6 @@ export async function backendStatus(backend: GpuBackendName): Promise<BackendSta
   }
 }
 
-/**
- * The order `auto` tries backends in: hardware GPUs first (webgpu, then headlessgl); on
- * software drivers the order measured on a 2-core machine with llvmpipe (bench/README.md):
- * cpu and webasm (spread over worker threads), then webgpu, then headlessgl.
- */
-export function rankBackends(statuses: readonly BackendStatus[]): BackendStatus[] {
-  const hardware: Record<GpuBackendName, number> = { webgpu: 0, headlessgl: 1, cpu: 2, webasm: 3 };
-  const software: Record<GpuBackendName, number> = { cpu: 0, webasm: 1, webgpu: 2, headlessgl: 3 };
-  return statuses
-    .filter((status) => status.available)
-    .sort((a, b) => Number(a.software) - Number(b.software) || (a.software ? software[a.backend] - software[b.backend] : hardware[a.backend] - hardware[b.backend]));
-}
-
 /** A gpu.js instance on one backend, to be destroyed when the run ends. */
 export interface OpenBackend {
   readonly backend: GpuBackendName;

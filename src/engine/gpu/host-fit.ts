@@ -3,15 +3,16 @@
  * (coupled Ising: a Newton solve over N + 1 levels per chain and generation). Each
  * generation, the host writes every active chain's sampler parameters from its float64
  * model state, one kernel call draws the generation's data for all of them, and the host
- * pools, refits and observes each chain with the reference's own ChainLoop. The draws
+ * pools, refits and observes each chain with the reference's own ChainTable. The draws
  * follow the reference's stream positions, so where the sampler's decisions are exact
  * integer comparisons (per-sample) the chains are the reference's, bit for bit.
  */
 import type { FamilyModel } from '../../families/family.js';
 import { InterruptedError } from '../../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
-import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from '../batch.js';
-import { ChainLoop, ChainLoopShared } from '../chain-loop.js';
+import { emptyChainColumns, type ChainBatch } from '../batch.js';
+import { ChainTable } from '../chain-table.js';
+import { PlainLaneSet, simulateChains } from '../lane-runner.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { KernelArgument, KernelRecipe, KernelRunner } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
@@ -54,76 +55,40 @@ export async function* runHostFit(
   groupLimit: number,
   options: EngineRunOptions,
 ): AsyncGenerator<ChainBatch> {
-  const shared = new ChainLoopShared(model, spec);
   const width = HOST_FIT_HEADER + plan.parameterWidth;
-  const stats = new Float64Array(model.statsSize);
-  const finalRow = new Float64Array(model.finalColumns.length);
-  const trajectoryRow = new Float64Array(model.trajectoryColumns.length);
-  let chainsDone = 0;
-  let chainGenerationsDone = 0;
-
+  const table = new ChainTable(model, spec, groupLimit, { allocate: (floats) => new Float64Array(floats) });
+  const lanes = new PlainLaneSet(groupLimit);
+  const rows = new Float32Array(groupLimit * width);
+  // One kernel call draws the generation for every active lane; the host reads its statistics.
+  const draw = async (generation: number): Promise<void> => {
+    const { active, activeCount, chains } = lanes;
+    for (let k = 0; k < activeCount; k++) {
+      const chain = chains[active[k]];
+      rows[k * width] = Math.floor(chain / 65536);
+      rows[k * width + 1] = chain % 65536;
+      rows[k * width + 2] = 1;
+      plan.writeParameters(table.stateOf(active[k]), rows.subarray(k * width + HOST_FIT_HEADER, (k + 1) * width));
+    }
+    const output = await runner.run(rows.subarray(0, activeCount * width), activeCount, generation);
+    for (let k = 0; k < activeCount; k++) plan.readStatistics(output.subarray(k * 4, k * 4 + 4), table.drawnOf(active[k]));
+  };
+  const progress = { chainsDone: 0, chainGenerations: 0 };
+  const hooks = {
+    onGenerations(chainGenerations: number) {
+      progress.chainGenerations += chainGenerations;
+      options.onProgress?.(progress);
+    },
+    checkpoint() {
+      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+    },
+  };
   const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
-
   for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
     const count = Math.min(spec.batchSize, range.end - first);
-    const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
-    const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
-    const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
-    let batchGenerations = 0;
-
-    // As the reference records: generation 0, every k-th generation, and the last one.
-    const record = (i: number, loop: ChainLoop, last: boolean): void => {
-      if (builder === null || i >= recorded || !(loop.generation % spec.trajectories!.every === 0 || last)) return;
-      model.writeTrajectory(loop.state, trajectoryRow);
-      builder.push(first + i, loop.generation, trajectoryRow);
-    };
-    const finish = (i: number, loop: ChainLoop): void => {
-      collapseTime[i] = loop.collapseTime;
-      outcome[i] = loop.outcome;
-      for (let e = 0; e < eventTimes.length; e++) eventTimes[e][i] = loop.eventTimes[e];
-      model.writeFinals(loop.state, finalRow);
-      for (let c = 0; c < finals.length; c++) finals[c][i] = finalRow[c];
-      batchGenerations += loop.generation;
-    };
-
-    for (let groupStart = 0; groupStart < count; groupStart += groupLimit) {
-      // Active chains: their index in the batch and their loop, all at the same generation.
-      let active: { index: number; loop: ChainLoop }[] = [];
-      for (let i = groupStart; i < Math.min(count, groupStart + groupLimit); i++) {
-        const loop = new ChainLoop(shared);
-        const stopped = loop.start();
-        const last = stopped || spec.generations === 0;
-        record(i, loop, last);
-        if (last) finish(i, loop);
-        else active.push({ index: i, loop });
-      }
-      for (let generation = 1; active.length > 0; generation++) {
-        const rows = new Float32Array(active.length * width);
-        active.forEach(({ index, loop }, k) => {
-          const chain = first + index;
-          rows[k * width] = Math.floor(chain / 65536);
-          rows[k * width + 1] = chain % 65536;
-          rows[k * width + 2] = 1;
-          plan.writeParameters(loop.state, rows.subarray(k * width + HOST_FIT_HEADER, (k + 1) * width));
-        });
-        const output = await runner.run(rows, active.length, generation);
-        const continuing: typeof active = [];
-        active.forEach((chain, k) => {
-          plan.readStatistics(output.subarray(k * 4, k * 4 + 4), stats);
-          const stopped = chain.loop.refit(stats);
-          const last = stopped || generation === spec.generations;
-          record(chain.index, chain.loop, last);
-          if (last) finish(chain.index, chain.loop);
-          else continuing.push(chain);
-        });
-        chainGenerationsDone += active.length;
-        active = continuing;
-        options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations: chainGenerationsDone });
-        if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
-      }
-    }
-    chainsDone += count;
-    options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
-    yield { firstChain: first, count, collapseTime, outcome, eventTimes, finals, chainGenerations: batchGenerations, trajectory: builder?.build() ?? null };
+    const batch = { firstChain: first, chainGenerations: 0, ...emptyChainColumns(model, count) };
+    const trajectory = await simulateChains(table, lanes, draw, first, count, batch, spec.trajectories, hooks);
+    progress.chainsDone += count;
+    options.onProgress?.(progress);
+    yield { ...batch, count, trajectory };
   }
 }
