@@ -20,7 +20,7 @@
  */
 import { chainKernel } from './chain.js';
 import { kernelGenerator } from './philox.js';
-import { binomialSample, countBelow, exactThreshold, spinLevelsSample, streamReader, U24 } from './sampling.js';
+import { binomialSample, countDecisions, exactThreshold, spinLevelsSample, streamReader, U24 } from './sampling.js';
 
 /**
  * @param {{ style: string, mode: 'per-sample' | 'sufficient', samples: number, groundTruth: number,
@@ -87,8 +87,8 @@ export const bernoulliKernelSource = kernelGenerator(function bernoulliKernelSou
   const real = streamReader(style, { generation: 't', tag: 1 });
   const draw = perSample
     ? [
-        countBelow(style, { generation: 't', tag: 0, count: samples, threshold: 'threshold', out: 'synthetic' }),
-        groundTruth > 0 ? countBelow(style, { generation: 't', tag: 1, count: groundTruth, threshold: 'truthThreshold', out: 'real' }) : 'const real = 0;',
+        countDecisions(style, { generation: 't', tag: 0, count: samples, threshold: 'threshold', out: 'synthetic' }),
+        groundTruth > 0 ? countDecisions(style, { generation: 't', tag: 1, count: groundTruth, threshold: 'truthThreshold', out: 'real' }) : 'const real = 0;',
       ]
     : copies === 1
       ? [

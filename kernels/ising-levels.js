@@ -6,9 +6,9 @@
  *
  * Input row per chain: [chainH, chainL, active, parameters…], where the parameters are
  *   per-sample   the thresholds ⌈P(spin i + 1 up | u of i up)·2^24⌉ for i < N, u ≤ i,
- *                triangular: entry i(i + 1)/2 + u. Spin i of sample s is uniform s·N + i
- *                of the stream (chain, generation, tag), up when below its threshold —
- *                the reference's test, exactly (independent spins: one threshold repeated);
+ *                triangular: entry i(i + 1)/2 + u. Spin i of sample s is decision s·N + i
+ *                of the stream (chain, generation, tag), a byte-wise decision against its
+ *                threshold — the reference's, exactly (independent spins: one threshold repeated);
  *   sufficient   the conditional binomial probabilities q_u of the level multinomial
  *                (see multinomialConditionals), u = 0 … N, drawn with the reference's
  *                binomial in float32 on the same stream positions.
@@ -19,7 +19,7 @@
  * float32's exact integers — so it is carried in two exact parts.
  */
 import { freshName, kernelGenerator, philoxKeySchedule } from './philox.js';
-import { binomialSample, forEachPoint, streamReader, U24 } from './sampling.js';
+import { binomialSample, decisionRun, streamReader } from './sampling.js';
 
 /** Floats before a chain's parameters in its input row. */
 export const ISING_LEVELS_HEADER = 3;
@@ -39,10 +39,9 @@ hi = hi + ah * (${b}); lo = lo + al * (${b});
 carry = Math.floor(lo / 2048); hi = hi + carry; lo = lo - carry * 2048;`;
 }
 
-/** Per-sample draws of `count` samples of N spins on stream `tag`, thresholds at `threshold(index)`. */
+/** Per-sample draws of `count` samples of N spins on stream `tag`, thresholds at `threshold(index)`: one decision run. */
 function perSampleDraws(style, { spins, count, tag, threshold }) {
-  // Branch-free comparison, as countBelow: ⌊(u − T)/2^24⌋ is −1 when u < T, else 0.
-  const body = ([u]) => `up = up - Math.floor((${u} - ${threshold('spin * (spin + 1) / 2 + up')}) / ${U24});
+  const body = (success) => `up = up + ${success};
 spin = spin + 1;
 if (spin === ${spins}) {
   sumU = sumU + up;
@@ -52,7 +51,7 @@ if (spin === ${spins}) {
 }`;
   return `spin = 0;
 up = 0;
-${forEachPoint(style, { generation: 'generation', tag, count: count * spins, per: 1, body })}`;
+${decisionRun(style, { generation: 'generation', tag, count: count * spins, threshold: threshold('spin * (spin + 1) / 2 + up'), body })}`;
 }
 
 /** Sufficient mode: level counts by conditional binomials (the level multinomial). */

@@ -85,14 +85,116 @@ export function forEachPoint(style, { generation, tag, count, per, body }) {
 }
 
 /**
- * out = number of i < count with u_i < threshold, u_i the per-sample uniforms of
- * (chain, generation, tag): the Bernoulli draws of the reference, in its order.
+ * A run of `count` byte-wise Bernoulli decisions (src/rng/distributions/bernoulli.ts) on the
+ * stream (chain, generation, tag), from its word 0: decision d reads byte d mod 4 (low byte
+ * first) of word ⌊d/4⌋ mod 4 of block ⌊d/16⌋, and succeeds when the byte is below the top 8 bits
+ * of its threshold T (an integer ≤ 2^24); on a tie it takes the top 16 bits of word d mod 4 of
+ * the tie block (chain, generation, ⌊d/4⌋, tag + 2) and succeeds when they are below T's low 16
+ * bits. `threshold` is an expression evaluated for each decision (it may read variables the
+ * body updates); `body(success)` runs for each decision with `success` 1 or 0.
  */
-export function countBelow(style, { generation, tag, count, threshold, out }) {
-  // Branch-free (the comparison is a coin flip): for integers 0 ≤ u, T ≤ 2^24,
-  // ⌊(u − T)/2^24⌋ is −1 when u < T and 0 otherwise, exactly, on every backend.
-  const body = ([u]) => `${out} = ${out} - Math.floor((${u} - ${threshold}) / ${U24});`;
-  return `let ${out} = 0;\n${forEachPoint(style, { generation, tag, count, per: 1, body })}`;
+export function decisionRun(style, { generation, tag, count, threshold, body }) {
+  const p = freshName('dr');
+  const blocks = Math.ceil(count / 16);
+  // Block indices stay below 2^16 for every count a GPU run accepts (M < 2^18): one limb.
+  const mainBlock = blocks <= 65536 ? smallBlock(style, `${p}g`, `${p}b`, tag, `${p}w`) : counterBlock(style, generation, `${p}b`, tag, `${p}w`);
+  return `{
+  const ${p}gH = Math.floor((${generation}) / 65536); const ${p}gL = (${generation}) % 65536;
+  for (let ${p}b = 0; ${p}b < ${blocks}; ${p}b++) {
+    ${mainBlock}
+    for (let ${p}k = 0; ${p}k < 4; ${p}k++) {
+      let ${p}h = ${p}wx0h; let ${p}l = ${p}wx0l;
+      if (${p}k === 1) { ${p}h = ${p}wx1h; ${p}l = ${p}wx1l; }
+      if (${p}k === 2) { ${p}h = ${p}wx2h; ${p}l = ${p}wx2l; }
+      if (${p}k === 3) { ${p}h = ${p}wx3h; ${p}l = ${p}wx3l; }
+      for (let ${p}j = 0; ${p}j < 4; ${p}j++) {
+        const ${p}d = ${p}b * 16 + ${p}k * 4 + ${p}j;
+        if (${p}d < ${count}) {
+          let ${p}limb = ${p}l;
+          if (${p}j >= 2) ${p}limb = ${p}h;
+          let ${p}byte = ${p}limb % 256;
+          if (${p}j === 1 || ${p}j === 3) ${p}byte = Math.floor(${p}limb / 256);
+          const ${p}t = ${threshold};
+          const ${p}hi = Math.floor(${p}t / 65536);
+          const ${p}lo = ${p}t - ${p}hi * 65536;
+          let ${p}s = 0;
+          if (${p}byte < ${p}hi) ${p}s = 1;
+          if (${p}byte === ${p}hi && ${p}lo > 0) {
+            ${counterBlock(style, generation, `(${p}b * 4 + ${p}k)`, tag + 2, `${p}z`)}
+            let ${p}r = ${p}zx0h;
+            if (${p}j === 1) ${p}r = ${p}zx1h;
+            if (${p}j === 2) ${p}r = ${p}zx2h;
+            if (${p}j === 3) ${p}r = ${p}zx3h;
+            if (${p}r < ${p}lo) ${p}s = 1;
+          }
+          ${body(`${p}s`)}
+        }
+      }
+    }
+  }
+}`;
+}
+
+/**
+ * out = successes among `count` byte-wise decisions against one `threshold` (see decisionRun),
+ * a hot loop: the four bytes of a word are compared branch-free and their ties, if any, settled
+ * from one tie block per word.
+ */
+export function countDecisions(style, { generation, tag, count, threshold, out }) {
+  const p = freshName('cd');
+  const fullBlocks = Math.floor(count / 16);
+  const rest = count % 16;
+  // Block indices stay below 2^16 for every count a GPU run accepts (M < 2^18): one limb.
+  const block = (index, name) => (fullBlocks < 65536 ? smallBlock(style, `${p}g`, index, tag, name) : counterBlock(style, generation, index, tag, name));
+  /** The decisions of word k of block b, bytes j < limit (4 in full blocks). */
+  const word = (b, k, w, limit) => {
+    const bytes = [`${p}l % 256`, `Math.floor(${p}l / 256)`, `${p}h % 256`, `Math.floor(${p}h / 256)`];
+    const lines = [];
+    for (let j = 0; j < limit; j++) {
+      lines.push(`const ${p}v${j} = ${bytes[j]};`, `${out} = ${out} - Math.floor((${p}v${j} - ${p}hi) / 256);`, `let ${p}t${j} = 0; if (${p}v${j} === ${p}hi) ${p}t${j} = 1;`);
+    }
+    const tied = Array.from({ length: limit }, (_, j) => `${p}t${j}`).join(' + ');
+    const settle = Array.from({ length: limit }, (_, j) => `if (${p}t${j} > 0 && ${p}zx${j}h < ${p}lo) ${out} = ${out} + 1;`).join('\n');
+    return `${lines.join('\n')}
+if (${p}lo > 0 && ${tied} > 0) {
+  ${counterBlock(style, generation, `(${b} * 4 + ${k})`, tag + 2, `${p}z`)}
+  ${settle}
+}`;
+  };
+  /** Word k's limbs of the block held in `${w}`. */
+  const select = (w) => `let ${p}h = ${w}x0h; let ${p}l = ${w}x0l;
+if (${p}k === 1) { ${p}h = ${w}x1h; ${p}l = ${w}x1l; }
+if (${p}k === 2) { ${p}h = ${w}x2h; ${p}l = ${w}x2l; }
+if (${p}k === 3) { ${p}h = ${w}x3h; ${p}l = ${w}x3l; }`;
+  const lines = [
+    `let ${out} = 0;`,
+    '{',
+    `const ${p}gH = Math.floor((${generation}) / 65536); const ${p}gL = (${generation}) % 65536;`,
+    `const ${p}hi = Math.floor((${threshold}) / 65536);`,
+    `const ${p}lo = (${threshold}) - ${p}hi * 65536;`,
+  ];
+  if (fullBlocks > 0) {
+    lines.push(
+      `for (let ${p}b = 0; ${p}b < ${fullBlocks}; ${p}b++) {`,
+      block(`${p}b`, `${p}w`),
+      `for (let ${p}k = 0; ${p}k < 4; ${p}k++) {`,
+      select(`${p}w`),
+      word(`${p}b`, `${p}k`, `${p}w`, 4),
+      '}',
+      '}',
+    );
+  }
+  if (rest > 0) {
+    // The last, partial block: whole words, then the bytes of the last word.
+    const wholeWords = Math.floor(rest / 4);
+    const lastBytes = rest % 4;
+    lines.push('{', block(String(fullBlocks), `${p}y`));
+    if (wholeWords > 0) lines.push(`for (let ${p}k = 0; ${p}k < ${wholeWords}; ${p}k++) {`, select(`${p}y`), word(String(fullBlocks), `${p}k`, `${p}y`, 4), '}');
+    if (lastBytes > 0) lines.push('{', `const ${p}k = ${wholeWords};`, select(`${p}y`), word(String(fullBlocks), `${p}k`, `${p}y`, lastBytes), '}');
+    lines.push('}');
+  }
+  lines.push('}');
+  return lines.join('\n');
 }
 
 /**

@@ -6,7 +6,7 @@
  * one value shared by every lane). Lane k's stream cursor is at cursorOf(k) (./stream.ts).
  */
 import { philox4, lanes0, lanes1, lanes2, lanes3 } from './philox';
-import { cursorOf, nextU24 } from './stream';
+import { cursorOf, loadBlock, nextU24, nextWord, tieBits } from './stream';
 import { binomial, categorical, exponential, gamma, multinomial, normal, poisson } from './distributions';
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
@@ -29,45 +29,93 @@ function cell(pointer: usize, stride: i32, lane: u32): usize {
   return pointer + ((<usize>lane * <usize>stride) << 3);
 }
 
-/** Successes among n uniforms u < threshold, from the lane's current stream position. */
+/** The byte offset, within a 64-byte chunk of four blocks, of SIMD lane L of word W's vector. */
+@inline
+function chunkOffsets(w: i32): v128 {
+  const base = <i8>(w * 4);
+  return i8x16.add(i8x16(0, 1, 2, 3, 16, 17, 18, 19, 32, 33, 34, 35, 48, 49, 50, 51), i8x16.splat(base));
+}
+
+/**
+ * Byte-wise Bernoulli decisions (src/rng/distributions/bernoulli.ts): a decision reads one byte
+ * b and succeeds when b < H, fails when b > H, and on a tie (b = H) reads 16 tie bits r from the
+ * tie stream at its byte's address and succeeds when r < L; H, L = the top 8 and low 16 bits of
+ * the 24-bit threshold.
+ */
+@inline
+function decided(cursor: usize, byte: u32, byteIndex: u32, threshold: u32): bool {
+  const high = threshold >>> 16;
+  if (byte != high) return byte < high;
+  const low = threshold & 0xffff;
+  return low > 0 && tieBits(cursor, byteIndex) < low;
+}
+
+/** The word the current decision run is reading. */
+let runWord: u32 = 0;
+
+/** Byte `taken` of a decision run that started at a word boundary (a new word every four). */
+@inline
+function runByte(cursor: usize, taken: u32): u32 {
+  const j = taken & 3;
+  if (j == 0) runWord = nextWord(cursor);
+  return (runWord >>> (j << 3)) & 255;
+}
+
+/**
+ * Successes among n byte-wise decisions against one threshold, a run starting at the lane's
+ * next word. From a block boundary (always, in practice: a run opens its stream) four blocks —
+ * 64 decisions — per SIMD Philox call, ties settled lane by lane; otherwise one by one.
+ */
 function countBelow(cursor: usize, n: i32, threshold: u32): i32 {
-  let successes: i32 = 0;
-  let left = n;
-  // Up to a block boundary one by one, then 16 uniforms (four blocks) per SIMD Philox call.
-  while (left > 0 && (load<u32>(cursor, 12) & 3) != 0) {
-    if (nextU24(cursor) < threshold) successes++;
-    left--;
+  if (n <= 0) return 0;
+  const position = load<u32>(cursor, 12);
+  const firstByte = position << 2;
+  if ((position & 3) != 0) {
+    let successes: i32 = 0;
+    for (let taken: u32 = 0; taken < <u32>n; taken++) if (decided(cursor, runByte(cursor, taken), firstByte + taken, threshold)) successes++;
+    return successes;
   }
-  if (left >= 16) {
+  const words = (<u32>n + 3) >>> 2;
+  let successes: i32 = 0;
+  if (threshold >= 16777216) successes = n;
+  else if (threshold > 0) {
     const chain = load<u32>(cursor);
     const generation = load<u32>(cursor, 4);
     const tag = load<u32>(cursor, 8);
-    let position = load<u32>(cursor, 12);
-    const limit = i32x4.splat(threshold);
-    let below = i32x4.splat(0);
-    while (left >= 16) {
-      philox4(chain, generation, position >>> 2, tag);
-      // Each comparison is −1 (true) or 0; their sum counts the successes, negated.
-      below = i32x4.add(below, i32x4.lt_s(i32x4.shr_u(lanes0, 8), limit));
-      below = i32x4.add(below, i32x4.lt_s(i32x4.shr_u(lanes1, 8), limit));
-      below = i32x4.add(below, i32x4.lt_s(i32x4.shr_u(lanes2, 8), limit));
-      below = i32x4.add(below, i32x4.lt_s(i32x4.shr_u(lanes3, 8), limit));
-      position += 16;
-      left -= 16;
+    const high = i8x16.splat(<i8>(threshold >>> 16));
+    const low = threshold & 0xffff;
+    let block = position >>> 2;
+    for (let done: i32 = 0; done < n; done += 64) {
+      philox4(chain, generation, block, tag);
+      const inRange = i8x16.splat(<i8>min(n - done, 64));
+      for (let w = 0; w < 4; w++) {
+        const bytes = w == 0 ? lanes0 : w == 1 ? lanes1 : w == 2 ? lanes2 : lanes3;
+        const offsets = chunkOffsets(w);
+        const mask = i8x16.lt_u(offsets, inRange);
+        successes += popcnt(i8x16.bitmask(v128.and(i8x16.lt_u(bytes, high), mask)));
+        if (low > 0) {
+          let ties = i8x16.bitmask(v128.and(i8x16.eq(bytes, high), mask));
+          while (ties != 0) {
+            const lane = ctz(ties);
+            const offset = <u32>(((lane >>> 2) << 4) + (w << 2) + (lane & 3));
+            if (tieBits(cursor, firstByte + <u32>done + offset) < low) successes++;
+            ties &= ties - 1;
+          }
+        }
+      }
+      block += 4;
     }
-    store<u32>(cursor, position, 12);
-    successes -= i32x4.extract_lane(below, 0) + i32x4.extract_lane(below, 1) + i32x4.extract_lane(below, 2) + i32x4.extract_lane(below, 3);
   }
-  while (left > 0) {
-    if (nextU24(cursor) < threshold) successes++;
-    left--;
-  }
+  // The run ends on a word boundary; the cursor keeps the block of its last word.
+  const next = position + words;
+  store<u32>(cursor, next, 12);
+  if ((next & 3) != 0) loadBlock(cursor, next - 1);
   return successes;
 }
 
 /**
  * The 24-bit threshold of Bernoulli(p): u < p·2^24 exactly when u < ⌈p·2^24⌉ for integer u
- * (src/rng/distributions/bernoulli.ts).
+ * (src/rng/distributions/bernoulli.ts bernoulliThreshold).
  */
 @inline
 function thresholdOf(p: f64): u32 {
@@ -93,10 +141,18 @@ export function spinMoments(lanes: usize, count: i32, samples: i32, spins: i32, 
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
     const threshold = thresholdOf(load<f64>(cell(p, pStride, lane)));
+    // One run of decisions: spin k of sample s is decision s·spins + k.
+    const firstByte = load<u32>(cursor, 12) << 2;
+    let taken: u32 = 0;
     let sum: f64 = 0;
     let squares: f64 = 0;
     for (let s = 0; s < samples; s++) {
-      const m = <f64>(2 * countBelow(cursor, spins, threshold) - spins);
+      let up: i32 = 0;
+      for (let k = 0; k < spins; k++) {
+        if (decided(cursor, runByte(cursor, taken), firstByte + taken, threshold)) up++;
+        taken++;
+      }
+      const m = <f64>(2 * up - spins);
       sum += m;
       squares += m * m;
     }
@@ -106,9 +162,9 @@ export function spinMoments(lanes: usize, count: i32, samples: i32, spins: i32, 
 }
 
 /**
- * Coupled mean-field spins drawn one by one from their conditionals: spin i + 1 is up when
- * u < table[i·(spins + 1) + up]·2^24, `up` the spins up so far (the Ising family's per-sample
- * draw). Each lane's table row starts at table + lane·tableStride floats. Out Σm, Σm².
+ * Coupled mean-field spins drawn one by one from their conditionals: spin i + 1 is up with
+ * probability table[i·(spins + 1) + up], `up` the spins up so far (the Ising family's
+ * per-sample draw), a byte-wise decision each. Each lane's table row starts at table + lane·tableStride floats. Out Σm, Σm².
  */
 export function coupledSpinMoments(lanes: usize, count: i32, samples: i32, spins: i32, table: usize, tableStride: i32, sumOut: usize, squaresOut: usize, outStride: i32): void {
   const levels = spins + 1;
@@ -116,12 +172,15 @@ export function coupledSpinMoments(lanes: usize, count: i32, samples: i32, spins
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
     const row = cell(table, tableStride, lane);
+    const firstByte = load<u32>(cursor, 12) << 2;
+    let taken: u32 = 0;
     let sum: f64 = 0;
     let squares: f64 = 0;
     for (let s = 0; s < samples; s++) {
       let up: i32 = 0;
       for (let i = 0; i < spins; i++) {
-        if (<f64>nextU24(cursor) < load<f64>(row + (<usize>(i * levels + up) << 3)) * 16777216.0) up++;
+        if (decided(cursor, runByte(cursor, taken), firstByte + taken, thresholdOf(load<f64>(row + (<usize>(i * levels + up) << 3))))) up++;
+        taken++;
       }
       const m = <f64>(2 * up - spins);
       sum += m;

@@ -32,20 +32,42 @@ export function openStreams(lanes: usize, count: i32, generation: u32, tag: u32)
   }
 }
 
+/** Loads the block holding word `position` into the cursor's cache. */
+export function loadBlock(cursor: usize, position: u32): void {
+  philox(load<u32>(cursor), load<u32>(cursor, 4), position >>> 2, load<u32>(cursor, 8));
+  store<u32>(cursor, word0, 16);
+  store<u32>(cursor, word1, 20);
+  store<u32>(cursor, word2, 24);
+  store<u32>(cursor, word3, 28);
+}
+
+/** The next whole word of the lane's stream (as PhiloxStream.nextWord). */
+@inline
+export function nextWord(cursor: usize): u32 {
+  const position = load<u32>(cursor, 12);
+  const lane = position & 3;
+  if (lane == 0) loadBlock(cursor, position);
+  store<u32>(cursor, position + 1, 12);
+  return load<u32>(cursor + 16 + (<usize>lane << 2));
+}
+
 /** The next 24-bit uniform of the lane's stream (as PhiloxStream.nextU24). */
 @inline
 export function nextU24(cursor: usize): u32 {
-  const position = load<u32>(cursor, 12);
-  const lane = position & 3;
-  if (lane == 0) {
-    philox(load<u32>(cursor), load<u32>(cursor, 4), position >>> 2, load<u32>(cursor, 8));
-    store<u32>(cursor, word0, 16);
-    store<u32>(cursor, word1, 20);
-    store<u32>(cursor, word2, 24);
-    store<u32>(cursor, word3, 28);
-  }
-  store<u32>(cursor, position + 1, 12);
-  return load<u32>(cursor + 16 + (<usize>lane << 2)) >>> 8;
+  return nextWord(cursor) >>> 8;
+}
+
+/** The tag of a stream's tie stream is its own plus this (src/rng/streams.ts TIE_TAG_OFFSET). */
+const TIE_TAG_OFFSET: u32 = 2;
+
+/**
+ * 16 tie bits for byte `byteIndex` of the lane's stream: the top half of word byteIndex mod 4
+ * of the block (chain, generation, ⌊byteIndex/4⌋, tag + 2) (PhiloxStream.tieBits).
+ */
+export function tieBits(cursor: usize, byteIndex: u32): u32 {
+  philox(load<u32>(cursor), load<u32>(cursor, 4), byteIndex >>> 2, load<u32>(cursor, 8) + TIE_TAG_OFFSET);
+  const j = byteIndex & 3;
+  return (j == 0 ? word0 : j == 1 ? word1 : j == 2 ? word2 : word3) >>> 16;
 }
 
 const INV_U24: f64 = 1.0 / 16777216.0;

@@ -18,7 +18,7 @@ import type { RunSpec } from '../spec/run-spec.js';
 import { CollapseSummary } from '../stats/summary.js';
 import { AtomicFile } from './atomic-file.js';
 import { ArrowFileWriter } from './arrow-writer.js';
-import type { Provenance } from './provenance.js';
+import { streamVersionOf, type Provenance } from './provenance.js';
 import { chainColumns, chainRecordBatch, chainSchema, copyChainRows, PROVENANCE_KEY } from './tables.js';
 
 export interface ShardFile {
@@ -92,7 +92,13 @@ export function readChainTable(path: string): { table: Table; provenance: Proven
 /** The configuration as it bears on results: without the shard, output paths and batch size. */
 function resultConfiguration(provenance: Provenance): Record<string, unknown> {
   const { out: _out, shard: _shard, batchSize: _batchSize, trajectories, backend: _backend, ...rest } = provenance.config;
-  return { ...rest, trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains }, version: provenance.version, key: provenance.key };
+  return {
+    ...rest,
+    trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains },
+    version: provenance.version,
+    key: provenance.key,
+    stream: streamVersionOf(provenance),
+  };
 }
 
 function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>): string {

@@ -3,7 +3,7 @@
  * over the active lanes calling the scalar samplers of ./distributions. It defines what every
  * other generator must reproduce.
  */
-import { bernoulliCount } from './distributions/bernoulli.js';
+import { BernoulliDecisions, bernoulliCount, bernoulliThreshold } from './distributions/bernoulli.js';
 import { binomial } from './distributions/binomial.js';
 import { categorical } from './distributions/categorical.js';
 import { exponential } from './distributions/exponential.js';
@@ -11,13 +11,13 @@ import { gamma } from './distributions/gamma.js';
 import { multinomial } from './distributions/multinomial.js';
 import { normal } from './distributions/normal.js';
 import { poisson } from './distributions/poisson.js';
-import { U24_SCALE } from './uniform.js';
 import { openStream, type AddressableStream, type RandomnessSpec, type StreamTag } from './streams.js';
 import type { Column, LaneGenerator } from './lanes.js';
 
 /** One lane: its stream and the scalar samplers bound to it. */
 class Lane {
   chain = 0;
+  readonly decisions: BernoulliDecisions;
   readonly bernoulliCount: (n: number, p: number) => number;
   readonly binomial: (n: number, p: number) => number;
   readonly poisson: (mean: number) => number;
@@ -28,6 +28,7 @@ class Lane {
   readonly multinomial: (n: number, weights: ArrayLike<number>, length: number, counts: Float64Array) => void;
 
   constructor(readonly stream: AddressableStream) {
+    this.decisions = new BernoulliDecisions(stream);
     this.bernoulliCount = bernoulliCount(stream);
     this.binomial = binomial(stream);
     this.poisson = poisson(stream);
@@ -90,11 +91,15 @@ export class ScalarGenerator implements LaneGenerator {
 
   spinMoments(samples: number, spins: number, p: Column, sum: Column, squares: Column): void {
     this.each((lane, l) => {
-      const pUp = p.data[at(p, l)];
+      // One run of decisions: spin k of sample s is decision s·spins + k.
+      const threshold = bernoulliThreshold(p.data[at(p, l)]);
+      lane.decisions.start();
       let sumM = 0;
       let sumSquares = 0;
       for (let sample = 0; sample < samples; sample++) {
-        const m = 2 * lane.bernoulliCount(spins, pUp) - spins;
+        let up = 0;
+        for (let k = 0; k < spins; k++) if (lane.decisions.next(threshold)) up++;
+        const m = 2 * up - spins;
         sumM += m;
         sumSquares += m * m;
       }
@@ -107,12 +112,13 @@ export class ScalarGenerator implements LaneGenerator {
     const levels = spins + 1;
     this.each((lane, l) => {
       const row = at(table, l);
+      lane.decisions.start();
       let sumM = 0;
       let sumSquares = 0;
       for (let sample = 0; sample < samples; sample++) {
         let up = 0;
         for (let i = 0; i < spins; i++) {
-          if (lane.stream.nextU24() < table.data[row + i * levels + up] * U24_SCALE) up++;
+          if (lane.decisions.next(bernoulliThreshold(table.data[row + i * levels + up]))) up++;
         }
         const m = 2 * up - spins;
         sumM += m;

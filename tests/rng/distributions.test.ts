@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyFromSeed } from '../../src/rng/keys.js';
 import { PhiloxStream, StreamTag, type BitStream } from '../../src/rng/streams.js';
-import { bernoulli, bernoulliCount } from '../../src/rng/distributions/bernoulli.js';
+import { BernoulliDecisions, bernoulliCount, bernoulliThreshold } from '../../src/rng/distributions/bernoulli.js';
 import { binomial } from '../../src/rng/distributions/binomial.js';
 import { categorical } from '../../src/rng/distributions/categorical.js';
 import { chiSquared } from '../../src/rng/distributions/chi-squared.js';
@@ -63,14 +63,36 @@ describe('bernoulli', () => {
     }
   });
 
-  it('draws 1 for exactly ceil(p·2^24) of the 2^24 uniforms', () => {
-    const source = everyUniform();
-    const draw = bernoulli(source);
-    for (const p of [0, 1, 0.5, 1 / 3, 0.1]) {
-      source.reset();
-      let ones = 0;
-      for (let i = 0; i < U24; i++) ones += draw(p);
-      expect(ones).toBe(Math.ceil(p * U24));
+  it('succeeds for exactly ceil(p·2^24) of the 2^24 (byte, tie bits) outcomes: the test u < p·2^24', () => {
+    for (const p of [0, 1, 0.5, 1 / 3, 0.1, 0.5 + 2 ** -9, 255.5 / 256]) {
+      const threshold = bernoulliThreshold(p);
+      expect(threshold).toBe(Math.ceil(p * U24));
+      const high = threshold >>> 16;
+      // Every byte once, then the tie byte again with every 16-bit tie value: each byte other than
+      // the tie byte stands for the 2^16 uniforms u = byte·2^16 + r, each tie decision for one.
+      const bytes = Array.from({ length: 256 }, (_, b) => b).filter((b) => b !== high);
+      const tieBytes = high < 256 ? 65536 : 0;
+      const all = [...bytes, ...new Array<number>(tieBytes).fill(high)];
+      const source: BitStream = {
+        nextU24: () => {
+          throw new Error('decisions read whole words');
+        },
+        wordIndex: () => 0,
+        nextWord: (() => {
+          let at = 0;
+          return () => {
+            let word = 0;
+            for (let j = 0; j < 4; j++) word += (all[at++] ?? 0) * 256 ** j;
+            return word;
+          };
+        })(),
+        tieBits: (byteIndex) => byteIndex - bytes.length,
+      };
+      const decisions = new BernoulliDecisions(source);
+      decisions.start();
+      let outcomes = 0;
+      for (let i = 0; i < all.length; i++) if (decisions.next(threshold)) outcomes += i < bytes.length ? 65536 : 1;
+      expect(outcomes, `p = ${p}`).toBe(Math.ceil(p * U24));
     }
   });
 

@@ -91,6 +91,19 @@ describe('WasmGenerator reproduces the scalar reference generator bit for bit', 
     }
   });
 
+  it('Bernoulli counts and spins whose run starts after other draws, off a block boundary', () => {
+    expectSame('bernoulli after 3 uniforms', 1, (g, input, [out]) => {
+      const scratch = input(4, () => 0);
+      g.uniforms(3, scratch);
+      g.bernoulliCounts(70, input(1, (l) => (l % 13) / 13), out);
+    });
+    expectSame('spins after 1 uniform', 2, (g, input, [sum, squares]) => {
+      const scratch = input(1, () => 0);
+      g.uniforms(1, scratch);
+      g.spinMoments(7, 9, input(1, (l) => (l % 5) / 5), sum, squares);
+    });
+  });
+
   it('spin moments, independent and coupled', () => {
     expectSame('spins', 2, (g, input, [sum, squares]) => g.spinMoments(50, 10, input(1, (l) => (l % 7) / 7), sum, squares));
     const spins = 6;

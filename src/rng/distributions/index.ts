@@ -1,4 +1,4 @@
-export { bernoulli, bernoulliCount } from './bernoulli.js';
+export { BernoulliDecisions, bernoulliCount, bernoulliThreshold } from './bernoulli.js';
 export { binomial } from './binomial.js';
 export { categorical } from './categorical.js';
 export { chiSquared } from './chi-squared.js';
