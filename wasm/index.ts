@@ -6,7 +6,7 @@
  * one value shared by every lane). Lane k's stream cursor is at cursorOf(k) (./stream.ts).
  */
 import { philox4, lanes0, lanes1, lanes2, lanes3 } from './philox';
-import { cursorOf, loadBlock, nextU24, nextWord, tieBits } from './stream';
+import { cursorOf, loadBlock, nextU24, nextWord, prefetchFirstBlocks, tieBits } from './stream';
 import { binomial, categorical, exponential, gamma, multinomial, normal, poisson } from './distributions';
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
@@ -193,6 +193,7 @@ export function coupledSpinMoments(lanes: usize, count: i32, samples: i32, spins
 
 /** out = Binomial(n, p) per lane. */
 export function binomials(lanes: usize, count: i32, n: usize, nStride: i32, p: usize, pStride: i32, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     store<f64>(cell(out, outStride, lane), binomial(cursorOf(lane), load<f64>(cell(n, nStride, lane)), load<f64>(cell(p, pStride, lane))));
@@ -201,6 +202,7 @@ export function binomials(lanes: usize, count: i32, n: usize, nStride: i32, p: u
 
 /** out = Poisson(mean) per lane. */
 export function poissons(lanes: usize, count: i32, mean: usize, meanStride: i32, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     store<f64>(cell(out, outStride, lane), poisson(cursorOf(lane), load<f64>(cell(mean, meanStride, lane))));
@@ -209,6 +211,7 @@ export function poissons(lanes: usize, count: i32, mean: usize, meanStride: i32,
 
 /** out = the sum of n Poisson(mean) draws, added in draw order. */
 export function poissonSums(lanes: usize, count: i32, n: i32, mean: usize, meanStride: i32, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
@@ -221,6 +224,7 @@ export function poissonSums(lanes: usize, count: i32, n: i32, mean: usize, meanS
 
 /** out = Σ scale·E_i over n standard exponential draws E_i, added in draw order. */
 export function exponentialSums(lanes: usize, count: i32, n: i32, scale: usize, scaleStride: i32, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
@@ -233,6 +237,7 @@ export function exponentialSums(lanes: usize, count: i32, n: i32, scale: usize, 
 
 /** out = one standard normal per lane. */
 export function normals(lanes: usize, count: i32, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     store<f64>(cell(out, outStride, lane), normal(cursorOf(lane)));
@@ -244,6 +249,7 @@ export function normals(lanes: usize, count: i32, out: usize, outStride: i32): v
  * the Gaussian family accumulates them one by one.
  */
 export function normalMoments(lanes: usize, count: i32, n: i32, mu: usize, muStride: i32, variance: usize, varianceStride: i32, meanOut: usize, m2Out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
@@ -264,6 +270,7 @@ export function normalMoments(lanes: usize, count: i32, n: i32, mu: usize, muStr
 
 /** out = Gamma(shape, 1) per lane, one shape for all. */
 export function gammas(lanes: usize, count: i32, shape: f64, out: usize, outStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     store<f64>(cell(out, outStride, lane), gamma(cursorOf(lane), shape));
@@ -275,6 +282,7 @@ export function gammas(lanes: usize, count: i32, shape: f64, out: usize, outStri
  * cumulativeStride floats); the counts row (countsStride floats) is overwritten.
  */
 export function categoricalCounts(lanes: usize, count: i32, n: i32, cumulative: usize, cumulativeStride: i32, length: i32, counts: usize, countsStride: i32): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     const cursor = cursorOf(lane);
@@ -290,6 +298,7 @@ export function categoricalCounts(lanes: usize, count: i32, n: i32, cumulative: 
 
 /** Multinomial(n, w/Σw) counts per lane from each lane's `length` weights; `scratch` holds `length` floats. */
 export function multinomials(lanes: usize, count: i32, n: usize, nStride: i32, weights: usize, weightsStride: i32, length: i32, counts: usize, countsStride: i32, scratch: usize): void {
+  prefetchFirstBlocks(lanes, count);
   for (let k = 0; k < count; k++) {
     const lane = laneAt(lanes, k);
     multinomial(cursorOf(lane), load<f64>(cell(n, nStride, lane)), cell(weights, weightsStride, lane), length, cell(counts, countsStride, lane), scratch);

@@ -23,26 +23,28 @@ export let word1: u32 = 0;
 export let word2: u32 = 0;
 export let word3: u32 = 0;
 
-@inline
-function round(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
-  const p0: u64 = <u64>M0 * <u64>c0;
-  const p1: u64 = <u64>M1 * <u64>c2;
-  word0 = (<u32>(p1 >>> 32)) ^ c1 ^ k0;
-  word1 = <u32>p1;
-  word2 = (<u32>(p0 >>> 32)) ^ c3 ^ k1;
-  word3 = <u32>p0;
-}
-
-/** One block: sets word0 … word3. */
+/** One block: sets word0 … word3. The rounds work in locals (globals are slow to update). */
 export function philox(c0: u32, c1: u32, c2: u32, c3: u32): void {
   let k0 = key0;
   let k1 = key1;
-  round(c0, c1, c2, c3, k0, k1);
-  for (let r = 1; r < 10; r++) {
-    k0 += W0;
-    k1 += W1;
-    round(word0, word1, word2, word3, k0, k1);
+  for (let r = 0; r < 10; r++) {
+    if (r > 0) {
+      k0 += W0;
+      k1 += W1;
+    }
+    const p0: u64 = <u64>M0 * <u64>c0;
+    const p1: u64 = <u64>M1 * <u64>c2;
+    const n0 = (<u32>(p1 >>> 32)) ^ c1 ^ k0;
+    const n2 = (<u32>(p0 >>> 32)) ^ c3 ^ k1;
+    c1 = <u32>p1;
+    c3 = <u32>p0;
+    c0 = n0;
+    c2 = n2;
   }
+  word0 = c0;
+  word1 = c1;
+  word2 = c2;
+  word3 = c3;
 }
 
 /** The four output words of the last `philox4` call: lane j of vector w is word w of block + j. */
@@ -61,12 +63,18 @@ function mulhi4(a: v128, m: v128): v128 {
 
 /** Blocks (chain, generation, block + j, tag), j = 0 … 3, one per SIMD lane: sets lanes0 … lanes3. */
 export function philox4(chain: u32, generation: u32, block: u32, tag: u32): void {
+  rounds4(i32x4.splat(chain), i32x4.splat(generation), i32x4.add(i32x4.splat(block), i32x4(0, 1, 2, 3)), i32x4.splat(tag));
+}
+
+/** Block 0 of four chains' streams at (generation, tag), one chain per SIMD lane: sets lanes0 … lanes3. */
+export function philox4x(chainA: u32, chainB: u32, chainC: u32, chainD: u32, generation: u32, tag: u32): void {
+  rounds4(i32x4(chainA, chainB, chainC, chainD), i32x4.splat(generation), i32x4.splat(0), i32x4.splat(tag));
+}
+
+@inline
+function rounds4(c0: v128, c1: v128, c2: v128, c3: v128): void {
   const m0 = i32x4.splat(M0);
   const m1 = i32x4.splat(M1);
-  let c0 = i32x4.splat(chain);
-  let c1 = i32x4.splat(generation);
-  let c2 = i32x4.add(i32x4.splat(block), i32x4(0, 1, 2, 3));
-  let c3 = i32x4.splat(tag);
   let k0 = key0;
   let k1 = key1;
   for (let r = 0; r < 10; r++) {

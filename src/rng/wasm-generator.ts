@@ -40,7 +40,7 @@ interface SamplerExports {
 }
 
 /** Bytes of one lane's stream cursor (wasm/stream.ts CURSOR_BYTES). */
-const CURSOR_BYTES = 32;
+const CURSOR_BYTES = 48;
 const PAGE_BYTES = 65536;
 
 let compiled: WebAssembly.Module | null = null;
