@@ -334,14 +334,13 @@ export const fig1c = defineExperiment<Fig1cMeta>({
         {
           data: { values: plotted },
           layer: [
-            { mark: { type: 'rule' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: { field: 'M', type: 'nominal', title: 'samples per generation', legend: { orient: 'top-left' } } } },
+            { mark: { type: 'rule' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: { field: 'M', type: 'nominal', title: 'samples per generation', legend: { orient: 'top-left', titleLimit: 300 } } } },
             {
               mark: { type: 'point', filled: true, size: 40 },
               encoding: {
                 x: { field: 'x', type: 'quantitative', title: '(1 + φ̄₁,₀)/2  (initial fraction of up spins)', scale: { domain: [0, 1] } },
                 y: { field: 'y', type: 'quantitative', title: 'P(all spins up)', scale: { domain: [0, 1] } },
-                color: { field: 'M', type: 'nominal', title: 'samples per generation', legend: { orient: 'top-left' } },
-                shape: { field: 'M', type: 'nominal', title: 'samples per generation', legend: { orient: 'top-left' } },
+                color: { field: 'M', type: 'nominal', title: 'samples per generation', legend: { orient: 'top-left', titleLimit: 300 } },
               },
             },
           ],
@@ -604,7 +603,6 @@ export const fig1d = defineExperiment<Fig1dMeta>({
                 x: { field: 'initial', type: 'quantitative' as const, title: 'initial φ̄₁,₀', scale: { domain: [-1, 1] } },
                 y: { field, type: 'quantitative' as const, title, scale: { domain } },
                 color: { field: 'convention', type: 'nominal' as const, legend: CONVENTION_LEGEND },
-                shape: { field: 'convention', type: 'nominal' as const, legend: CONVENTION_LEGEND },
               },
             },
           ],
@@ -638,7 +636,6 @@ export const fig1d = defineExperiment<Fig1dMeta>({
                     x: { field: 'initial', type: 'quantitative', title: 'initial φ̄₁,₀', scale: { domain: [-1, 1] } },
                     y: { field: 'final', type: 'quantitative', title: 'mean final φ̄₁', scale: { domain: [-1, 1] } },
                     color: { field: 'convention', type: 'nominal', legend: CONVENTION_LEGEND },
-                    shape: { field: 'convention', type: 'nominal', legend: CONVENTION_LEGEND },
                   },
                 },
               ],
@@ -665,7 +662,6 @@ export const fig1d = defineExperiment<Fig1dMeta>({
                     x: { field: 'initial', type: 'quantitative', title: 'initial φ̄₁,₀', scale: { domain: [-1, 1] } },
                     y: { field: 'polarised', type: 'quantitative', title: 'share ending fully polarised', scale: { domain: [0, 1.05] } },
                     color: { field: 'convention', type: 'nominal', legend: CONVENTION_LEGEND },
-                    shape: { field: 'convention', type: 'nominal', legend: CONVENTION_LEGEND },
                   },
                 },
               ],

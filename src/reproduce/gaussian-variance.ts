@@ -161,7 +161,7 @@ export const gaussianVariance = defineExperiment<GaussianMeta>({
     }
     const spec = bandedSeriesSpec({
       title: 'Gaussian variance collapse: the drift of ln σ²',
-      subtitle: [`Gaussian, M = ${SAMPLES}, σ²₀ = 1; ${chains} chains per estimator; band: 95 % of the mean; dashed: exact t(ψ((M−1)/2) + ln 2 − ln c)`, context.captionLine()],
+      subtitle: [`Gaussian, M = ${SAMPLES}, σ²₀ = 1; ${chains} chains per estimator; band: 95 % interval of the mean; dashed: exact t(ψ((M−1)/2) + ln 2 − ln c)`, context.captionLine()],
       rows: plotted,
       x: { field: 't', title: 'generation t' },
       y: { field: 'value', title: 'E[ln σ²_t]  (σ² in units of σ²₀)' },

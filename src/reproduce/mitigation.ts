@@ -227,17 +227,17 @@ export const mitigation = defineExperiment<MitigationMeta>({
       }),
     );
 
-    const panelWidth = 260;
+    const panelWidth = 200;
     const spec: TopLevelSpec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: figureTitle(
         `Mitigations: the law of p after ${GENERATIONS} generations`,
         [`Bernoulli, M = ${SAMPLES}, p₀ = p* = ${TRUTH_P}; ${chains} chains each; bars: simulation (share of chains at each value of p); solid: exact law of the finite chain; dashed: Beta of the diffusion approximation (density × lattice step)`, context.captionLine()],
-        3 * panelWidth + 120,
+        5 * panelWidth + 200,
       ),
       data: { values: plotted },
       facet: { field: 'configuration', type: 'nominal', title: null, sort: CONFIGURATIONS.map((c) => c.label), header: { labelFontSize: 11 } },
-      columns: 3,
+      columns: 5,
       spec: {
         width: panelWidth,
         height: 170,
