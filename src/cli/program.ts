@@ -98,8 +98,8 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (out: string, shards: string[], _options, command: Command) => mergeCommand(out, shards, command));
 
-  const reproduceProgram = subcommand(program, 'reproduce', 'check the published claims: PRL 136, 197301 Fig. 1 (a)–(d), the mitigations, categorical tail loss and Gaussian variance collapse; Arrow datasets, figures and a REPORT.md with each claim, our number and interval, and the verdict')
-    .addHelpText('after', '\nExamples:\n  collapse-sim reproduce                          # small version, minutes on 2 cores\n  collapse-sim reproduce --full --out-dir full    # 10^5 chains per point\n  collapse-sim reproduce --only fig1c,mitigation --chains 20000\n')
+  const reproduceProgram = subcommand(program, 'reproduce', 'check the published claims: PRL 136, 197301 Fig. 1 (a)–(d), the coupling across its critical value, the mitigations (one and two learned parameters), relaxation, the equations of motion, categorical tail loss and Gaussian variance collapse; Arrow datasets, figures and a REPORT.md with each claim, its source, our number and interval, and the verdict')
+    .addHelpText('after', '\nExamples:\n  collapse-sim reproduce                          # small version, minutes on 2 cores\n  collapse-sim reproduce --full --out-dir full    # 10^5 chains per point; re-run to continue after an interruption\n  collapse-sim reproduce --full --plan            # list the points of the full version, running nothing\n  collapse-sim reproduce --only fig1c,mitigation --chains 20000\n')
     .action(async (_options, command: Command) => reproduceCommand(command));
   for (const option of REPRODUCE_OPTIONS) {
     if ('defaultValue' in option) reproduceProgram.option(option.flag, `${option.description} (default: ${option.defaultValue})`);

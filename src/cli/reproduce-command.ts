@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXPERIMENT_NAMES, parseExperimentList, reproduce } from '../reproduce/index.js';
+import { EXPERIMENT_NAMES, parseExperimentList, planReproduction, reproduce } from '../reproduce/index.js';
+import { headline, planMarkdown } from '../reproduce/report.js';
 import { parseChoice, parseNumber, parseText } from '../spec/parse.js';
 import { BACKENDS, MAX_CHAINS } from '../spec/run-spec.js';
 import { abortOnSignals } from './run-command.js';
@@ -7,7 +8,8 @@ import { ProgressBar } from './progress.js';
 
 export const REPRODUCE_OPTIONS = [
   { flag: '--out-dir <dir>', description: 'folder for the datasets (data/), figures (figures/), REPORT.md and results.json', defaultValue: 'reproduction' },
-  { flag: '--full', description: 'the full version: 10⁵ chains per point (hours on 2 cores; minutes on a GPU)' },
+  { flag: '--full', description: 'the full version: 10⁵ chains per point (hours on 2 cores). Points already in --out-dir with the same configuration, seed, chains and version are read back, so re-running continues an interrupted run' },
+  { flag: '--plan', description: 'list the points (one run each: flags, chains, generations) as markdown, or JSON with --json, and exit without running' },
   { flag: '--chains <n>', description: 'chains per point instead of the version\'s sizes, 2..' + MAX_CHAINS },
   { flag: '--only <list>', description: `experiments to run, comma-separated: ${EXPERIMENT_NAMES.join(', ')} (default: all)` },
   { flag: '--backend <name>', description: `engine for every run: ${BACKENDS.join(', ')}`, defaultValue: 'auto' },
@@ -26,6 +28,11 @@ export async function reproduceCommand(command: Command): Promise<void> {
   const full = options['full'] === true;
   const quiet = options['quiet'] === true;
   const json = options['json'] === true;
+  if (options['plan'] === true) {
+    const plan = planReproduction({ full, chains, only });
+    process.stdout.write(json ? `${JSON.stringify(plan)}\n` : planMarkdown(plan, full));
+    return;
+  }
   const interactive = process.stderr.isTTY === true && !quiet;
   // Held in an object: TypeScript cannot see the callbacks assign it.
   const progress: { bar: ProgressBar | null } = { bar: null };
@@ -58,7 +65,7 @@ export async function reproduceCommand(command: Command): Promise<void> {
     }
     const claims = result.experiments.flatMap((experiment) => experiment.claims);
     const lines = [
-      `collapse-sim reproduce (${full ? 'full' : 'small'} version): ${claims.filter((claim) => claim.verdict !== 'not supported').length} of ${claims.length} claims supported, ${result.chainGenerations.toExponential(3)} chain·generations in ${result.seconds.toFixed(0)} s`,
+      `collapse-sim reproduce (${full ? 'full' : 'small'} version): ${headline(claims)}; ${result.simulatedChainGenerations.toExponential(3)} chain·generations simulated in ${result.seconds.toFixed(0)} s`,
       ...claims.map((claim) => `  ${claim.verdict.padEnd(40)} ${claim.experiment}: ${claim.claim.length > 110 ? `${claim.claim.slice(0, 107)}…` : claim.claim}`),
       `report: ${result.report}`,
     ];

@@ -1,39 +1,88 @@
 /**
  * What every experiment of `collapse-sim reproduce` shares: the output folder, the
- * ensemble sizes of the small and full versions, running one configuration into an Arrow
- * dataset (through the library's runSimulation, exactly as `collapse-sim run` does), and
- * the interval estimates the verdicts rest on.
+ * ensemble sizes of the small and full versions, the plan of an experiment (its points,
+ * each one ordinary run), running a point into an Arrow dataset through the library's
+ * runSimulation exactly as `collapse-sim run` does — or reading it back when a dataset of
+ * the same configuration is already there, so an interrupted run goes on where it stopped —
+ * and the claims, tests and interval estimates the verdicts rest on.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Progress } from '../engine/batch.js';
 import { writeSvgAndPng } from '../bench/plot.js';
+import { AtomicFile } from '../io/atomic-file.js';
 import { readChainTable } from '../io/merge.js';
+import type { Provenance } from '../io/provenance.js';
+import { keyFromSeed, keyToHex } from '../rng/keys.js';
 import { runSimulation } from '../run.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { Z95 } from '../stats/wilson.js';
 import { erfc } from '../math/special.js';
+import { TOOL_VERSION } from '../version.js';
 
 /** Chains per point: the small version (minutes on 2 cores) and --full (≥ 10⁵ per point). */
 export const ENSEMBLE_SIZES = {
-  small: { fig1: 1000, mitigation: 10000, isingMitigation: 5000, tailLoss: 1000, gaussian: 10000 },
-  full: { fig1: 100000, mitigation: 100000, isingMitigation: 100000, tailLoss: 100000, gaussian: 100000 },
+  small: {
+    fig1: 1000,
+    coupling: 500,
+    mitigation: 10000,
+    isingMitigation: 5000,
+    multiMitigation: 5000,
+    relaxation: 10000,
+    motion: 100000,
+    tailLoss: 1000,
+    gaussian: 10000,
+  },
+  full: {
+    fig1: 100000,
+    coupling: 100000,
+    mitigation: 100000,
+    isingMitigation: 100000,
+    multiMitigation: 100000,
+    relaxation: 100000,
+    // One generation per chain: 10⁶ chains cost less than one 10⁵-chain point elsewhere.
+    motion: 1000000,
+    tailLoss: 100000,
+    gaussian: 100000,
+  },
 } as const;
 export type EnsembleKind = keyof typeof ENSEMBLE_SIZES.small;
 
-/** The significance level of every verdict: a prediction is rejected when p < ALPHA. */
+/** The significance level of every verdict. */
 export const ALPHA = 0.01;
 
 export type Verdict = 'supported' | 'not supported' | 'supported up to finite-size corrections';
 
-/** One claim of a paper (or of theory) and what the simulation says of it. */
+/**
+ * Whose claim it is: the PRL's, another publication's, or a prediction this project
+ * derived (docs/reproduction/theory.md). The report counts them apart.
+ */
+export type ClaimOrigin = 'paper' | 'published' | 'project';
+
+export const SOURCES = {
+  prl: 'Jangjoo, Di Sarra, Marsili, Roudi, Phys. Rev. Lett. 136, 197301 (2026)',
+  shumailov: 'Shumailov et al., Nature 631, 755–759 (2024)',
+  gerstgrasser: 'Gerstgrasser et al., "Is Model Collapse Inevitable?", arXiv:2404.01413 (2024)',
+  bertrand: 'Bertrand et al., "On the Stability of Iterative Retraining of Generative Models on their own Data", ICLR 2024',
+  project: 'this project (derived in docs/reproduction/theory.md)',
+} as const;
+
+/**
+ * How a claim is tested. `agreement`: the claim is the null hypothesis (an exact
+ * prediction, or a bound); supported unless p < ALPHA. `effect`: the claim is the
+ * alternative (e.g. "faster than"); supported only if its negation is rejected, p < ALPHA.
+ */
+export type ClaimTest = 'agreement' | 'effect';
+
+/** One claim and what the simulation says of it. */
 export interface Claim {
   readonly experiment: string;
   readonly claim: string;
-  /** Where the claim comes from. */
+  readonly origin: ClaimOrigin;
+  /** Where the claim comes from (a citation from SOURCES, with the figure or theorem). */
   readonly source: string;
   /** Our number, with its interval. */
   readonly measured: string;
@@ -41,8 +90,30 @@ export interface Claim {
   readonly verdict: Verdict;
   /** How the verdict was reached (the test and its p-value). */
   readonly basis: string;
-  /** The p-value the verdict rests on, where it rests on one test against an exact prediction. */
+  readonly test: ClaimTest;
+  /** The p-value the verdict rests on; null only where the claim is a count that must be exact (said in the basis). NaN where a statistic was not finite. */
   readonly pValue: number | null;
+}
+
+/** The verdict of a test: NaN (a statistic that is not finite) never supports a claim. */
+export function verdictOf(test: ClaimTest, pValue: number): Verdict {
+  if (!Number.isFinite(pValue)) return 'not supported';
+  if (test === 'agreement') return pValue >= ALPHA ? 'supported' : 'not supported';
+  return pValue < ALPHA ? 'supported' : 'not supported';
+}
+
+/** A claim whose verdict follows from its test and p-value. */
+export function testedClaim(claim: Omit<Claim, 'verdict' | 'test'> & { readonly test?: ClaimTest; readonly pValue: number }): Claim {
+  const test = claim.test ?? 'agreement';
+  const basis = Number.isFinite(claim.pValue) ? claim.basis : `${claim.basis} — a statistic was not finite, so the claim is not supported`;
+  return { ...claim, test, basis, verdict: verdictOf(test, claim.pValue) };
+}
+
+/** Bonferroni over several p-values; NaN if any is not finite (a point is never dropped). */
+export function bonferroni(pValues: readonly number[]): number {
+  if (pValues.length === 0) return NaN;
+  if (pValues.some((p) => !Number.isFinite(p))) return NaN;
+  return Math.min(1, Math.min(...pValues) * pValues.length);
 }
 
 export interface ExperimentResult {
@@ -54,6 +125,37 @@ export interface ExperimentResult {
   /** Paths relative to the output folder. */
   readonly figures: readonly string[];
 }
+
+/** One point of an experiment's plan: a run, its configuration as `collapse-sim run` flags. */
+export interface PointPlan<Meta = unknown> {
+  /** Folder under data/ (usually the experiment's id). */
+  readonly folder: string;
+  readonly point: string;
+  /** Which ensemble size it takes; null for a point of fixed size in every version (example trajectories). */
+  readonly kind: EnsembleKind | null;
+  /** Flags, chains and generations included; seed, backend and output paths are the context's. */
+  readonly options: RawOptions;
+  /** --trajectories, if the analysis needs them. */
+  readonly trajectories: string | null;
+  /** What the analysis needs to know of the point. */
+  readonly meta: Meta;
+}
+
+export type PlannedRun<Meta = unknown> = PointPlan<Meta> & { readonly run: PointRun };
+
+/** The chains per point of each kind, for the version being planned. */
+export type ChainsOf = (kind: EnsembleKind) => number;
+
+/** An experiment: its points (planned without running anything) and their analysis. */
+export interface Experiment<Meta = unknown> {
+  readonly id: string;
+  readonly title: string;
+  plan(chains: ChainsOf): PointPlan<Meta>[];
+  analyse(context: ReproduceContext, runs: PlannedRun<Meta>[]): Promise<ExperimentResult>;
+}
+
+/** Erases an experiment's point type for the registry. */
+export const defineExperiment = <Meta>(experiment: Experiment<Meta>): Experiment => experiment as unknown as Experiment;
 
 export interface ReproduceSettings {
   readonly outDir: string;
@@ -67,7 +169,7 @@ export interface ReproduceSettings {
   readonly signal?: AbortSignal;
 }
 
-/** A finished run: its configuration and the dataset it wrote. */
+/** A finished run: its configuration and the dataset it wrote (or that was read back). */
 export interface PointRun {
   readonly spec: RunSpec;
   readonly file: string;
@@ -76,9 +178,47 @@ export interface PointRun {
   readonly table: Table;
 }
 
+/** What a point cost, measured when it was simulated (kept beside its dataset). */
+export interface PointRecord {
+  readonly folder: string;
+  readonly point: string;
+  readonly kind: EnsembleKind | null;
+  readonly chains: number;
+  readonly chainGenerations: number;
+  /** Seconds the simulation took when it ran (in an earlier process if read back). */
+  readonly seconds: number;
+  readonly backend: string;
+  /** Read back from an earlier run's dataset instead of simulated. */
+  readonly reused: boolean;
+}
+
+/** The sidecar written beside each point's dataset once it is complete. */
+interface PointSidecar {
+  readonly tool: 'collapse-sim';
+  readonly configuration: Record<string, unknown>;
+  readonly backend: string;
+  readonly chainGenerations: number;
+  readonly seconds: number;
+}
+
+/** The configuration as it bears on results: no output paths, batch size, shard or backend; with the version and key. */
+export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSION): Record<string, unknown> {
+  const { out: _out, batchSize: _batchSize, shard: _shard, backend: _backend, trajectories, ...rest } = spec;
+  return {
+    ...rest,
+    trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains },
+    version,
+    key: spec.rng === 'philox' ? keyToHex(keyFromSeed(spec.seed)) : null,
+  };
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 export class ReproduceContext {
-  chainGenerations = 0;
+  /** Chain·generations simulated by this process. */
+  simulatedChainGenerations = 0;
   readonly datasets: string[] = [];
+  readonly records: PointRecord[] = [];
 
   constructor(readonly settings: ReproduceSettings) {}
 
@@ -94,24 +234,35 @@ export class ReproduceContext {
     return relative(this.settings.outDir, path);
   }
 
-  /**
-   * Runs one configuration (flags as `collapse-sim run` takes them) into
-   * data/<experiment>/<point>.arrow and reads the table back. The seed is
-   * "<seed>:<experiment>:<point>", so every point has streams of its own.
-   */
-  async run(experiment: string, point: string, options: RawOptions, trajectories: string | null = null): Promise<PointRun> {
-    const directory = this.path('data', experiment);
-    mkdirSync(directory, { recursive: true });
-    const out = join(directory, `${point}.arrow`);
-    const raw: RawOptions = {
-      ...options,
-      seed: `${this.settings.seed}:${experiment}:${point}`,
+  /** The run's configuration for a point: the seed is "<seed>:<folder>:<point>", so every point has streams of its own. */
+  specOf(plan: PointPlan): RunSpec {
+    const out = join(this.path('data', plan.folder), `${plan.point}.arrow`);
+    return resolveRunSpec({
+      ...plan.options,
+      seed: `${this.settings.seed}:${plan.folder}:${plan.point}`,
       backend: this.settings.backend,
       out,
-      ...(trajectories === null ? {} : { trajectories }),
-    };
-    const spec = resolveRunSpec(raw);
-    const label = `${experiment}/${point}`;
+      ...(plan.trajectories === null ? {} : { trajectories: plan.trajectories }),
+    });
+  }
+
+  /**
+   * Runs one point into data/<folder>/<point>.arrow and reads the table back — unless a
+   * dataset of the same configuration (flags, seed, chains, tool version; and backend,
+   * where one was named) is already there, complete with its sidecar: then it is read
+   * back and not simulated again.
+   */
+  async run(plan: PointPlan): Promise<PointRun> {
+    const spec = this.specOf(plan);
+    const label = `${plan.folder}/${plan.point}`;
+    const sidecarPath = join(this.path('data', plan.folder), `${plan.point}.run.json`);
+    const reused = this.readBack(spec, sidecarPath);
+    if (reused !== null) {
+      this.settings.log(`${label}: read back from an earlier run of the same configuration (${reused.sidecar.chainGenerations.toExponential(2)} chain·generations)`);
+      this.note(plan, spec, reused.sidecar.chainGenerations, reused.sidecar.seconds, reused.run.backend, true, reused.run);
+      return reused.run;
+    }
+    mkdirSync(this.path('data', plan.folder), { recursive: true });
     this.settings.onProgress?.(label, spec.chains, null);
     const result = await runSimulation(spec, {
       onProgress: (progress) => this.settings.onProgress?.(label, spec.chains, progress),
@@ -121,16 +272,54 @@ export class ReproduceContext {
     this.settings.log(
       `${label}: ${spec.chains} chains, ${result.simulatedChainGenerations.toExponential(2)} chain·generations in ${result.elapsedSeconds.toFixed(1)} s on ${result.backend}`,
     );
-    this.chainGenerations += result.simulatedChainGenerations;
-    this.datasets.push(this.relative(out));
-    if (result.trajectoriesOut !== null) this.datasets.push(this.relative(result.trajectoriesOut));
-    return {
-      spec,
-      file: out,
-      trajectoriesFile: result.trajectoriesOut,
+    const sidecar: PointSidecar = {
+      tool: 'collapse-sim',
+      configuration: resultConfiguration(spec),
       backend: result.backend,
-      table: readChainTable(out).table,
+      chainGenerations: result.simulatedChainGenerations,
+      seconds: result.elapsedSeconds,
     };
+    // Written after the datasets are in place: a sidecar vouches for complete files.
+    const file = AtomicFile.create(sidecarPath, 'out-dir');
+    file.write(new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`));
+    file.commit();
+    this.simulatedChainGenerations += result.simulatedChainGenerations;
+    const run: PointRun = { spec, file: spec.out, trajectoriesFile: result.trajectoriesOut, backend: result.backend, table: readChainTable(spec.out).table };
+    this.note(plan, spec, result.simulatedChainGenerations, result.elapsedSeconds, result.backend, false, run);
+    return run;
+  }
+
+  private note(plan: PointPlan, spec: RunSpec, chainGenerations: number, seconds: number, backend: string, reused: boolean, run: PointRun): void {
+    this.records.push({ folder: plan.folder, point: plan.point, kind: plan.kind, chains: spec.chains, chainGenerations, seconds, backend, reused });
+    this.datasets.push(this.relative(run.file));
+    if (run.trajectoriesFile !== null) this.datasets.push(this.relative(run.trajectoriesFile));
+  }
+
+  /** The earlier run of this configuration, if its files and sidecar are there and agree with it. */
+  private readBack(spec: RunSpec, sidecarPath: string): { run: PointRun; sidecar: PointSidecar } | null {
+    if (!existsSync(sidecarPath) || !existsSync(spec.out)) return null;
+    if (spec.trajectories !== null && !existsSync(spec.trajectories.out)) return null;
+    try {
+      const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as PointSidecar;
+      const wanted = resultConfiguration(spec);
+      if (sidecar.tool !== 'collapse-sim' || !sameJson(sidecar.configuration, wanted)) return null;
+      const { table, provenance } = readChainTable(spec.out);
+      if (!this.matches(provenance, wanted)) return null;
+      if (spec.trajectories !== null) {
+        const trajectories = provenanceOfTable(readTrajectoryTable(spec.trajectories.out));
+        if (trajectories === null || !this.matches(trajectories, wanted)) return null;
+      }
+      if (table.numRows !== spec.chains) return null;
+      return { run: { spec, file: spec.out, trajectoriesFile: spec.trajectories?.out ?? null, backend: provenance.backend, table }, sidecar };
+    } catch {
+      // Unreadable or foreign files are simulated again (and overwritten).
+      return null;
+    }
+  }
+
+  private matches(provenance: Provenance, wanted: Record<string, unknown>): boolean {
+    if (this.settings.backend !== 'auto' && provenance.backend !== this.settings.backend) return false;
+    return sameJson(resultConfiguration(provenance.config, provenance.version), wanted);
   }
 
   /** The last caption line of every figure: how it was made. */
@@ -160,6 +349,11 @@ export function numericColumn(table: Table, name: string): Float64Array {
 /** A trajectories file's rows. */
 export function readTrajectoryTable(path: string): Table {
   return tableFromIPC(readFileSync(path));
+}
+
+function provenanceOfTable(table: Table): Provenance | null {
+  const text = table.schema.metadata.get('collapse_sim');
+  return text === undefined ? null : (JSON.parse(text) as Provenance);
 }
 
 /** Mean with a normal 95 % interval and its standard error. */
@@ -198,53 +392,91 @@ export function varianceEstimate(values: ArrayLike<number>): MeanEstimate {
   return { n, mean: variance, standardError, lower: variance - Z95 * standardError, upper: variance + Z95 * standardError };
 }
 
+/** Sample covariance of two paired samples with its asymptotic standard error (delta method on the products). */
+export function covarianceEstimate(a: ArrayLike<number>, b: ArrayLike<number>): MeanEstimate {
+  const meanA = meanEstimate(a).mean;
+  const meanB = meanEstimate(b).mean;
+  const products = Float64Array.from({ length: a.length }, (_, i) => (a[i] - meanA) * (b[i] - meanB));
+  const estimate = meanEstimate(products);
+  const n = estimate.n;
+  const covariance = (estimate.mean * n) / (n - 1);
+  return { n, mean: covariance, standardError: estimate.standardError, lower: covariance - Z95 * estimate.standardError, upper: covariance + Z95 * estimate.standardError };
+}
+
 /** Two-sided p-value of a z-score. */
 export function twoSidedP(z: number): number {
   return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
 }
 
-export const fmt = (value: number, digits = 4): string => (Number.isFinite(value) ? Number(value.toPrecision(digits)).toString() : String(value));
+/** One-sided p-value of a z-score: P(Z ≥ z). */
+export function upperP(z: number): number {
+  return Math.min(1, 0.5 * erfc(z / Math.SQRT2));
+}
+
+/**
+ * Two-sided z-test of an estimate against an exact value. A zero standard error is a sample
+ * without spread: it agrees exactly (p = 1) or not at all (p = 0). NaN stays NaN.
+ */
+export function zTestP(estimate: MeanEstimate, expected: number): number {
+  if (!Number.isFinite(estimate.mean) || !Number.isFinite(expected) || Number.isNaN(estimate.standardError)) return NaN;
+  if (estimate.standardError === 0) return estimate.mean === expected ? 1 : 0;
+  return twoSidedP((estimate.mean - expected) / estimate.standardError);
+}
+
+/**
+ * z-test of the mean of a statistic confined to [low, high]. Where the sample has no spread
+ * (every chain ended on the same value) its standard error is no estimate of the law's:
+ * the largest variance such a statistic can have with the predicted mean,
+ * (expected − low)(high − expected), stands in for it.
+ */
+export function boundedZTestP(estimate: MeanEstimate, expected: number, low: number, high: number): number {
+  if (estimate.standardError > 0 || !Number.isFinite(estimate.mean)) return zTestP(estimate, expected);
+  const standardError = Math.sqrt(Math.max(0, (expected - low) * (high - expected)) / estimate.n);
+  return zTestP({ ...estimate, standardError }, expected);
+}
+
+/** The z-score behind boundedZTestP (NaN-free where the sample has no spread). */
+export function boundedZ(estimate: MeanEstimate, expected: number, low: number, high: number): number {
+  const standardError = estimate.standardError > 0 ? estimate.standardError : Math.sqrt(Math.max(0, (expected - low) * (high - expected)) / estimate.n);
+  return standardError > 0 ? (estimate.mean - expected) / standardError : estimate.mean === expected ? 0 : Infinity;
+}
+
+/** P(X ≥ k) for X ~ Binomial(n, p): the one-sided p-value of seeing k or more events. */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  // Summed from k upwards in logs, stopping once terms no longer matter.
+  let total = 0;
+  let logTerm = logBinomialPmf(k, n, p);
+  for (let j = k; j <= n; j++) {
+    const term = Math.exp(logTerm);
+    total += term;
+    if (term < total * 1e-17 && j > n * p) break;
+    logTerm += Math.log((n - j) / (j + 1)) + Math.log(p) - Math.log1p(-p);
+  }
+  return Math.min(1, total);
+}
+
+/** Two-sided exact binomial p-value of seeing k events: twice the smaller tail. */
+export function binomialTwoSided(k: number, n: number, p: number): number {
+  const upper = binomialUpperTail(k, n, p);
+  const lower = 1 - binomialUpperTail(k + 1, n, p);
+  return Math.min(1, 2 * Math.min(upper, lower));
+}
+
+function logBinomialPmf(k: number, n: number, p: number): number {
+  let logChoose = 0;
+  for (let i = 1; i <= k; i++) logChoose += Math.log((n - k + i) / i);
+  return logChoose + k * Math.log(p) + (n - k) * Math.log1p(-p);
+}
+
+export const fmt = (value: number, digits = 4): string => (Number.isFinite(value) ? Number(value.toPrecision(digits)).toString() : Number.isNaN(value) ? 'not finite (NaN)' : String(value));
 export const fmtInterval = (estimate: { mean?: number; estimate?: number; lower: number; upper: number }, digits = 4): string =>
   `${fmt(estimate.mean ?? estimate.estimate ?? NaN, digits)} [${fmt(estimate.lower, digits)}, ${fmt(estimate.upper, digits)}]`;
-export const fmtP = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+export const fmtP = (p: number): string => (Number.isNaN(p) ? 'not finite' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 /** A markdown table. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-}
-
-/**
- * Means over generations with their 95 % bands (rows with lower/upper), one line per
- * `series`, and exact curves (rows without) dashed: the tail-loss and Gaussian figures.
- */
-export function bandedSeriesSpec(options: {
-  title: string;
-  subtitle: string[];
-  rows: Record<string, unknown>[];
-  x: { field: string; title: string };
-  y: { field: string; title: string; log?: boolean };
-  series: string;
-  dashed: string;
-  legend: 'top-right' | 'bottom-left';
-}): TopLevelSpec {
-  const { x, y, series } = options;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: options.title, subtitle: options.subtitle, anchor: 'start' },
-    width: 560,
-    height: 330,
-    data: { values: options.rows },
-    layer: [
-      { transform: [{ filter: 'isValid(datum.lower)' }], mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: x.field, type: 'quantitative' }, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color: { field: series, type: 'nominal' } } },
-      {
-        mark: { type: 'line', point: { size: 12 } },
-        encoding: {
-          x: { field: x.field, type: 'quantitative', title: x.title },
-          y: { field: y.field, type: 'quantitative', title: y.title, ...(y.log === true ? { scale: { type: 'log' } } : {}) },
-          color: { field: series, type: 'nominal', title: null, legend: { orient: options.legend, labelLimit: 320 } },
-          strokeDash: { condition: { test: options.dashed, value: [6, 4] }, value: [1, 0] },
-        },
-      },
-    ],
-  };
 }

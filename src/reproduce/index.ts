@@ -1,34 +1,55 @@
 /**
- * `collapse-sim reproduce`: runs the experiments that check the published claims, writes
- * their Arrow datasets under data/, their figures under figures/, and REPORT.md +
- * results.json stating each claim, our number with its interval, and the verdict.
+ * `collapse-sim reproduce`: runs the experiments that check the published claims (each a
+ * plan of points, every point an ordinary run), writes their Arrow datasets under data/,
+ * their figures under figures/, and REPORT.md + results.json stating each claim, our
+ * number with its interval, and the verdict. A point whose dataset is already in data/
+ * with the same configuration is read back, so an interrupted run goes on where it stopped.
  */
 import { mkdirSync } from 'node:fs';
 import { machineDescription } from '../bench/harness.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { UsageError } from '../spec/errors.js';
 import { TOOL_VERSION } from '../version.js';
-import { ReproduceContext, type ExperimentResult, type ReproduceSettings } from './context.js';
+import {
+  ENSEMBLE_SIZES,
+  ReproduceContext,
+  type ChainsOf,
+  type EnsembleKind,
+  type Experiment,
+  type ExperimentResult,
+  type PlannedRun,
+  type PointRecord,
+  type ReproduceSettings,
+} from './context.js';
+import { coupling } from './coupling.js';
 import { fig1a, fig1b, fig1c, fig1d } from './fig1.js';
 import { gaussianVariance } from './gaussian-variance.js';
 import { isingMitigation, mitigation } from './mitigation.js';
+import { motion } from './motion.js';
+import { multiMitigation } from './multi-mitigation.js';
+import { relaxation } from './relaxation.js';
 import { reportMarkdown } from './report.js';
 import { tailLoss } from './tail-loss.js';
 
-export const EXPERIMENTS: Readonly<Record<string, (context: ReproduceContext) => Promise<ExperimentResult>>> = {
-  fig1a,
-  fig1b,
-  fig1c,
-  fig1d,
-  mitigation,
-  'ising-mitigation': isingMitigation,
-  'tail-loss': tailLoss,
-  gaussian: gaussianVariance,
-};
-export const EXPERIMENT_NAMES = Object.keys(EXPERIMENTS);
+/** Every experiment, in the report's order. */
+export const EXPERIMENTS: readonly Experiment[] = [fig1a, fig1b, fig1c, fig1d, coupling, mitigation, isingMitigation, multiMitigation, relaxation, motion, tailLoss, gaussianVariance];
+export const EXPERIMENT_NAMES = EXPERIMENTS.map((experiment) => experiment.id);
+
+/** What an experiment cost, in this run and (scaled by chains per point) in the full version. */
+export interface ExperimentCost {
+  readonly points: readonly PointRecord[];
+  /** Chain·generations of every point, read-back points included. */
+  readonly chainGenerations: number;
+  /** Chain·generations simulated by this process. */
+  readonly simulatedChainGenerations: number;
+  /** Wall time of this run's part (simulation, read-back and analysis). */
+  readonly seconds: number;
+  /** The full version's chain·generations and simulation seconds on this machine, scaled from these points by chains per point. */
+  readonly fullEstimate: { readonly chainGenerations: number; readonly seconds: number };
+}
 
 /** An experiment's result with what the context measured while it ran. */
-export type ExperimentRecord = ExperimentResult & { readonly datasets: readonly string[]; readonly chainGenerations: number; readonly seconds: number };
+export type ExperimentRecord = ExperimentResult & ExperimentCost & { readonly datasets: readonly string[] };
 
 export interface ReproduceResult {
   readonly tool: 'collapse-sim';
@@ -41,7 +62,9 @@ export interface ReproduceResult {
   readonly machine: ReturnType<typeof machineDescription>;
   readonly started: string;
   readonly seconds: number;
+  /** Chain·generations of every point (read back or simulated). */
   readonly chainGenerations: number;
+  readonly simulatedChainGenerations: number;
   readonly experiments: readonly ExperimentRecord[];
   readonly report: string;
 }
@@ -54,6 +77,62 @@ export function parseExperimentList(value: string): string[] {
   return EXPERIMENT_NAMES.filter((name) => names.includes(name));
 }
 
+const experimentNamed = (name: string): Experiment => EXPERIMENTS.find((experiment) => experiment.id === name)!;
+
+/** Chains per point of each kind in a version (or the --chains override). */
+export function chainsOf(full: boolean, chains: number | null): ChainsOf {
+  return (kind: EnsembleKind) => chains ?? ENSEMBLE_SIZES[full ? 'full' : 'small'][kind];
+}
+
+/** One point of the plan, as `--plan` lists it. */
+export interface PlannedPoint {
+  readonly experiment: string;
+  readonly folder: string;
+  readonly point: string;
+  readonly kind: EnsembleKind | null;
+  readonly family: string;
+  readonly chains: number;
+  readonly generations: number;
+  readonly trajectories: string | null;
+  /** The point's other flags. */
+  readonly flags: Record<string, unknown>;
+}
+
+/** Every point the selected experiments of a version run, without running anything. */
+export function planReproduction(options: { readonly full: boolean; readonly chains: number | null; readonly only: readonly string[] }): PlannedPoint[] {
+  const chains = chainsOf(options.full, options.chains);
+  return options.only.flatMap((name) =>
+    experimentNamed(name)
+      .plan(chains)
+      .map((point) => {
+        const { family, chains: pointChains, generations, ...flags } = point.options;
+        return {
+          experiment: name,
+          folder: point.folder,
+          point: point.point,
+          kind: point.kind,
+          family: String(family),
+          chains: Number(pointChains),
+          generations: Number(generations),
+          trajectories: point.trajectories,
+          flags,
+        };
+      }),
+  );
+}
+
+/** The full version's cost, scaled point by point from what these points cost. */
+function fullEstimate(records: readonly PointRecord[]): { chainGenerations: number; seconds: number } {
+  let chainGenerations = 0;
+  let seconds = 0;
+  for (const record of records) {
+    const scale = record.kind === null ? 1 : ENSEMBLE_SIZES.full[record.kind] / record.chains;
+    chainGenerations += record.chainGenerations * scale;
+    seconds += record.seconds * scale;
+  }
+  return { chainGenerations, seconds };
+}
+
 export async function reproduce(settings: ReproduceSettings & { readonly only: readonly string[]; readonly command: string }): Promise<ReproduceResult> {
   try {
     mkdirSync(settings.outDir, { recursive: true });
@@ -61,19 +140,28 @@ export async function reproduce(settings: ReproduceSettings & { readonly only: r
     throw new UsageError(`--out-dir ${settings.outDir}: cannot create it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   const context = new ReproduceContext(settings);
+  const chains = chainsOf(settings.full, settings.chains);
   const started = new Date();
   const experiments: ExperimentRecord[] = [];
   for (const name of settings.only) {
+    const experiment = experimentNamed(name);
     settings.log(`${name}: running`);
     const datasets = context.datasets.length;
-    const chainGenerations = context.chainGenerations;
+    const records = context.records.length;
+    const simulated = context.simulatedChainGenerations;
     const experimentStarted = Date.now();
-    const result = await EXPERIMENTS[name](context);
+    const runs: PlannedRun[] = [];
+    for (const point of experiment.plan(chains)) runs.push({ ...point, run: await context.run(point) });
+    const result = await experiment.analyse(context, runs);
+    const points = context.records.slice(records);
     experiments.push({
       ...result,
       datasets: context.datasets.slice(datasets),
-      chainGenerations: context.chainGenerations - chainGenerations,
+      points,
+      chainGenerations: points.reduce((total, point) => total + point.chainGenerations, 0),
+      simulatedChainGenerations: context.simulatedChainGenerations - simulated,
       seconds: (Date.now() - experimentStarted) / 1000,
+      fullEstimate: fullEstimate(points),
     });
   }
   const result: ReproduceResult = {
@@ -87,7 +175,8 @@ export async function reproduce(settings: ReproduceSettings & { readonly only: r
     machine: machineDescription(),
     started: started.toISOString(),
     seconds: (Date.now() - started.getTime()) / 1000,
-    chainGenerations: context.chainGenerations,
+    chainGenerations: experiments.reduce((total, experiment) => total + experiment.chainGenerations, 0),
+    simulatedChainGenerations: context.simulatedChainGenerations,
     experiments,
     report: context.path('REPORT.md'),
   };

@@ -1,37 +1,136 @@
-/** REPORT.md of `collapse-sim reproduce`: every claim, our number with its interval, the verdict. */
-import { ALPHA, markdownTable } from './context.js';
-import type { ReproduceResult } from './index.js';
+/**
+ * REPORT.md of `collapse-sim reproduce`: the paper's claims apart from other publications'
+ * and from this project's own predictions, each with its source, our number with its
+ * interval, the prediction, the test and the verdict; what each experiment cost and what
+ * the full version will cost; and the plan of points (`--plan`).
+ */
+import { ALPHA, ENSEMBLE_SIZES, fmt, fmtP, markdownTable, SOURCES, type Claim, type ClaimOrigin } from './context.js';
+import type { PlannedPoint, ReproduceResult } from './index.js';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+export const ORIGIN_HEADINGS: Readonly<Record<ClaimOrigin, string>> = {
+  paper: `The paper's claims — ${SOURCES.prl}`,
+  published: 'Claims of other publications',
+  project: "This project's derived predictions",
+};
+
+/** "a of b supported" for the claims of one origin. */
+export function tally(claims: readonly Claim[], origin: ClaimOrigin): { supported: number; total: number } {
+  const mine = claims.filter((claim) => claim.origin === origin);
+  return { supported: mine.filter((claim) => claim.verdict !== 'not supported').length, total: mine.length };
+}
+
+/** One line per origin, for the CLI's summary and the report's head. */
+export function headline(claims: readonly Claim[]): string {
+  return (['paper', 'published', 'project'] as const)
+    .map((origin) => {
+      const { supported, total } = tally(claims, origin);
+      return `${origin === 'paper' ? "paper's claims" : origin === 'published' ? 'other published claims' : "project's predictions"} ${supported} of ${total} supported`;
+    })
+    .join('; ');
+}
+
+const hours = (seconds: number): string => (seconds >= 3600 ? `${fmt(seconds / 3600, 3)} h` : seconds >= 60 ? `${fmt(seconds / 60, 3)} min` : `${fmt(seconds, 3)} s`);
+
 export function reportMarkdown(result: ReproduceResult): string {
   const claims = result.experiments.flatMap((experiment) => experiment.claims);
-  const supported = claims.filter((claim) => claim.verdict !== 'not supported').length;
   const m = result.machine;
+  const reused = result.experiments.flatMap((experiment) => experiment.points).filter((point) => point.reused).length;
   const lines = [
     `# collapse-sim reproduction report (${result.full ? 'full' : 'small'} version)`,
     '',
     `Command: \`${result.command}\` — collapse-sim ${result.version}, seed ${JSON.stringify(result.seed)}, backend ${result.backend}` +
       (result.chainsOverride === null ? '' : `, ${result.chainsOverride} chains per point (--chains)`) +
       '.',
-    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. Started ${result.started}; ${result.seconds.toFixed(0)} s, ${result.chainGenerations.toExponential(3)} chain·generations simulated.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. Started ${result.started}; ${result.seconds.toFixed(0)} s; ${result.chainGenerations.toExponential(3)} chain·generations in all, ${result.simulatedChainGenerations.toExponential(3)} simulated by this run${reused > 0 ? ` (${reused} points read back from an earlier run of the same configuration)` : ''}.`,
     '',
-    `Every verdict is a test at level ${ALPHA} of the simulation against an exact prediction (or, for Fig. 1(b), against the diffusion limit with its finite-size bound); the basis of each is given below. The derivations are in docs/reproduction/theory.md of the collapse-sim repository. Every dataset is an Arrow IPC file with its full configuration in the schema metadata: re-run or re-analyse any point with \`collapse-sim summarize|plot|export\`.`,
+    `Every verdict is a test of the simulation at level ${ALPHA}: against an exact prediction or a bound (supported unless p < ${ALPHA}), or, for a claimed effect, against its negation (supported only if p < ${ALPHA}). "Supported up to finite-size corrections" means the ensemble resolves the known O(1/N·M) or O(1/M²) distance between the exact law and the limit the claim states. A statistic that is not finite is reported as such and fails its claim. The derivations are in docs/reproduction/theory.md of the collapse-sim repository, each checked against an independent computation in tests/reproduce/theory.test.ts. Every dataset is an Arrow IPC file with its full configuration in the schema metadata: re-run or re-analyse any point with \`collapse-sim summarize|plot|export\`.`,
     '',
-    `## Verdicts: ${supported} of ${claims.length} claims supported`,
+    '## Verdicts',
+    '',
+    ...(['paper', 'published', 'project'] as const).map((origin) => {
+      const { supported, total } = tally(claims, origin);
+      return `- **${ORIGIN_HEADINGS[origin]}: ${supported} of ${total} supported.**`;
+    }),
+  ];
+  for (const origin of ['paper', 'published', 'project'] as const) {
+    const mine = claims.filter((claim) => claim.origin === origin);
+    if (mine.length === 0) continue;
+    lines.push(
+      '',
+      `### ${ORIGIN_HEADINGS[origin]}`,
+      '',
+      markdownTable(
+        ['experiment', 'claim', 'source', 'our number [95 %]', 'prediction', 'p', 'verdict'],
+        mine.map((claim) => [claim.experiment, escapeCell(claim.claim), escapeCell(claim.source), escapeCell(claim.measured), escapeCell(claim.prediction), claim.pValue === null ? '—' : fmtP(claim.pValue), `**${claim.verdict}**`]),
+      ),
+    );
+  }
+  lines.push(
+    '',
+    '## Cost, and the full version',
+    '',
+    `Chain·generations per experiment in this run, and the full version's (--full: ${ENSEMBLE_SIZES.full.fig1.toExponential(0)} chains per point; ${ENSEMBLE_SIZES.full.motion.toExponential(0)} for the one-generation equations of motion) scaled point by point from them by chains per point; the time is this machine's simulation rate applied to it.`,
     '',
     markdownTable(
-      ['experiment', 'claim', 'our number [95 %]', 'prediction', 'verdict'],
-      claims.map((claim) => [claim.experiment, escapeCell(claim.claim), escapeCell(claim.measured), escapeCell(claim.prediction), `**${claim.verdict}**`]),
+      ['experiment', 'points', 'chains per point', 'chain·generations', 'simulation s (this run)', 'full: chain·generations', 'full: time at this rate'],
+      result.experiments.map((experiment) => {
+        const chainCounts = Array.from(new Set(experiment.points.map((point) => point.chains)));
+        return [
+          experiment.id,
+          String(experiment.points.length),
+          chainCounts.join(', '),
+          experiment.chainGenerations.toExponential(3),
+          fmt(experiment.points.reduce((total, point) => total + point.seconds, 0), 3),
+          experiment.fullEstimate.chainGenerations.toExponential(3),
+          hours(experiment.fullEstimate.seconds),
+        ];
+      }),
     ),
-  ];
+    '',
+    `In all: ${result.experiments.reduce((total, experiment) => total + experiment.fullEstimate.chainGenerations, 0).toExponential(3)} chain·generations for --full, ≈ ${hours(result.experiments.reduce((total, experiment) => total + experiment.fullEstimate.seconds, 0))} at this run's rates (the point list is docs/reproduction/full-plan.md).`,
+  );
   for (const experiment of result.experiments) {
     lines.push('', `## ${experiment.title}`, '', experiment.body, '');
     for (const figure of experiment.figures.filter((path) => path.endsWith('.png'))) lines.push(`![${experiment.title}](${figure})`, '');
     for (const claim of experiment.claims) {
-      lines.push(`- **${claim.verdict}** — ${claim.claim} (${claim.source})`, `  - ours: ${claim.measured}`, `  - predicted: ${claim.prediction}`, `  - basis: ${claim.basis}`);
+      lines.push(
+        `- **${claim.verdict}** — ${claim.claim}`,
+        `  - source: ${claim.source}`,
+        `  - ours: ${claim.measured}`,
+        `  - predicted: ${claim.prediction}`,
+        `  - test (${claim.test === 'agreement' ? 'the claim is the null hypothesis' : 'the claim is the alternative'}): ${claim.basis}`,
+      );
     }
-    lines.push('', `Datasets: ${experiment.datasets.map((path) => `\`${path}\``).join(', ') || '—'}. ${experiment.chainGenerations.toExponential(3)} chain·generations in ${experiment.seconds.toFixed(1)} s.`);
+    lines.push('', `Datasets: ${experiment.datasets.map((path) => `\`${path}\``).join(', ') || '—'}. ${experiment.chainGenerations.toExponential(3)} chain·generations; ${experiment.seconds.toFixed(1)} s in this run.`);
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The plan of a version as a markdown table (`collapse-sim reproduce --plan`). */
+export function planMarkdown(points: readonly PlannedPoint[], full: boolean): string {
+  const lines = [
+    `# The points of \`collapse-sim reproduce${full ? ' --full' : ''}\``,
+    '',
+    `Generated by \`collapse-sim reproduce${full ? ' --full' : ''} --plan\`. Each point is one run (\`collapse-sim run\` flags below, plus \`--seed <seed>:<folder>:<point>\`), written to data/<folder>/<point>.arrow; a point whose dataset is already there with the same configuration, seed, chains and version is read back, not run again. ${points.length} points, ${points.reduce((total, point) => total + point.chains, 0).toExponential(3)} chains in all.`,
+    '',
+    markdownTable(
+      ['experiment', 'point', 'family', 'chains', 'generations at most', 'trajectories', 'other flags'],
+      points.map((point) => [
+        point.experiment,
+        `${point.folder}/${point.point}`,
+        point.family,
+        String(point.chains),
+        String(point.generations),
+        point.trajectories ?? '—',
+        escapeCell(
+          Object.entries(point.flags)
+            .map(([flag, value]) => `--${flag} ${String(value)}`)
+            .join(' '),
+        ),
+      ]),
+    ),
+  ];
   return `${lines.join('\n')}\n`;
 }

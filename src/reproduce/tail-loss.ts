@@ -7,7 +7,9 @@
 import { parseInitialLaw } from '../families/categorical.js';
 import {
   ALPHA,
-  bandedSeriesSpec,
+  SOURCES,
+  bonferroni,
+  defineExperiment,
   fmt,
   fmtInterval,
   fmtP,
@@ -15,12 +17,13 @@ import {
   meanEstimate,
   numericColumn,
   readTrajectoryTable,
-  twoSidedP,
+  testedClaim,
+  upperP,
+  zTestP,
   type Claim,
-  type ExperimentResult,
   type MeanEstimate,
-  type ReproduceContext,
 } from './context.js';
+import { bandedSeriesSpec } from './figures.js';
 import { expectedSurvivors } from './theory.js';
 
 const CATEGORIES = 1000;
@@ -59,79 +62,98 @@ function survivorsByGeneration(path: string, chains: number, first: number): Flo
   return grid;
 }
 
-export async function tailLoss(context: ReproduceContext): Promise<ExperimentResult> {
-  const chains = context.chains('tailLoss');
-  const times = Array.from({ length: GENERATIONS / EVERY + 1 }, (_, k) => k * EVERY);
-  const exact = expectedSurvivors(parseInitialLaw(INIT, 'init', CATEGORIES), SAMPLES, times);
-  const estimates = new Map<string, MeanEstimate[]>();
-  const plotted: Record<string, unknown>[] = [];
-  for (const decoder of DECODERS) {
-    const run = await context.run(
-      'tail-loss',
-      decoder.name,
-      { family: 'categorical', categories: CATEGORIES, init: INIT, samples: SAMPLES, chains, generations: GENERATIONS, mode: 'sufficient', ...decoder.flags },
-      `every:${EVERY},chains:${chains}`,
-    );
-    const grid = survivorsByGeneration(run.trajectoriesFile!, chains, 0);
-    const series = grid.map((values) => meanEstimate(values));
-    estimates.set(decoder.name, series);
-    series.forEach((estimate, k) => plotted.push({ generation: times[k], survivors: estimate.mean, lower: estimate.lower, upper: estimate.upper, decoder: decoder.label }));
-  }
-  exact.forEach((value, k) => plotted.push({ generation: times[k], survivors: value, decoder: 'exact E[survivors], maximum likelihood' }));
-
-  const neutral = estimates.get('neutral')!;
-  // Bonferroni over the recorded generations after the first (at t = 0 every chain has all K).
-  const zScores = neutral.slice(1).map((estimate, k) => (estimate.mean - exact[k + 1]) / estimate.standardError);
-  const neutralP = Math.min(1, Math.min(...zScores.map(twoSidedP)) * zScores.length);
-  const claims: Claim[] = [
-    {
-      experiment: 'Tail loss (categorical)',
-      claim: `Rare categories are lost first: from a Zipf law over ${CATEGORIES} categories, the expected number of survivors falls as the exact multi-allele Wright–Fisher law says.`,
-      source: 'PRL 136, 197301; Shumailov et al. 2024 (early collapse: tails vanish first)',
-      measured: `survivors at t = 1, … : t = ${EVERY}: ${fmtInterval(neutral[1])}, t = ${GENERATIONS}: ${fmtInterval(neutral[neutral.length - 1])}`,
-      prediction: `exact E[survivors]: t = ${EVERY}: ${fmt(exact[1])}, t = ${GENERATIONS}: ${fmt(exact[exact.length - 1])}`,
-      verdict: neutralP >= ALPHA ? 'supported' : 'not supported',
-      basis: `z-tests at the ${zScores.length} recorded generations, Bonferroni: p = ${fmtP(neutralP)} (level ${ALPHA})`,
-      pValue: neutralP,
-    },
-  ];
-  for (const decoder of DECODERS.slice(1)) {
-    const series = estimates.get(decoder.name)!;
-    const faster = series.slice(1).every((estimate, k) => estimate.upper < neutral[k + 1].lower);
-    claims.push({
-      experiment: 'Tail loss (categorical)',
-      claim: `A sharper sampler (${decoder.label}) loses the tail faster than maximum likelihood.`,
-      source: 'science brief §4; Shumailov et al. 2024',
-      measured: `survivors at t = ${EVERY}: ${fmtInterval(series[1])}; at t = ${GENERATIONS}: ${fmtInterval(series[series.length - 1])}`,
-      prediction: `fewer than maximum likelihood at every t ≥ ${EVERY} (${fmt(neutral[1].mean)} and ${fmt(neutral[neutral.length - 1].mean)})`,
-      verdict: faster ? 'supported' : 'not supported',
-      pValue: null,
-      basis: `95 % intervals disjoint from and below maximum likelihood's at ${series.slice(1).filter((estimate, k) => estimate.upper < neutral[k + 1].lower).length} of ${series.length - 1} recorded generations`,
-    });
-  }
-  const rows = times
-    .map((t, k) => [String(t), fmt(exact[k]), ...DECODERS.map((decoder) => fmtInterval(estimates.get(decoder.name)![k]))])
-    .filter((_, k) => k % 2 === 1 || k === 0);
-  const spec = bandedSeriesSpec({
-    title: `Tail loss: surviving categories of a Zipf law over ${CATEGORIES} categories`,
-    subtitle: [`categorical, M = ${SAMPLES}, init zipf:1; ${chains} chains per decoder; bands: 95 %; dashed: exact E[survivors] under maximum likelihood`, context.captionLine()],
-    rows: plotted,
-    x: { field: 'generation', title: 'generation t' },
-    y: { field: 'survivors', title: 'surviving categories (mean over chains)', log: true },
-    series: 'decoder',
-    dashed: "datum.decoder === 'exact E[survivors], maximum likelihood'",
-    legend: 'top-right',
-  });
-  const figures = await context.figure('tail-loss-survivors', spec);
-  return {
-    id: 'tail-loss',
-    title: 'Tail loss — categorical, Zipf over 1000 categories',
-    body: [
-      `K = ${CATEGORIES} categories, initial law Zipf (π_j ∝ 1/j), M = ${SAMPLES} samples per generation, ${chains} chains per decoder, ${GENERATIONS} generations recorded every ${EVERY}. The decoder reshapes only the model's own samples (temperature, then top-k, then top-p). Exact theory for maximum likelihood: E[survivors_t] = Σ_j (1 − P(lost by t | π_j)), each category against the rest being two-allele Wright–Fisher with M copies.`,
-      '',
-      markdownTable(['t', 'exact (ML)', ...DECODERS.map((decoder) => `${decoder.label} [95 %]`)], rows),
-    ].join('\n'),
-    claims,
-    figures,
-  };
+interface TailLossMeta {
+  readonly decoder: (typeof DECODERS)[number];
 }
+
+export const tailLoss = defineExperiment<TailLossMeta>({
+  id: 'tail-loss',
+  title: 'Tail loss — categorical, Zipf over 1000 categories',
+  plan: (chains) =>
+    DECODERS.map((decoder) => ({
+      folder: 'tail-loss',
+      point: decoder.name,
+      kind: 'tailLoss' as const,
+      options: { family: 'categorical', categories: CATEGORIES, init: INIT, samples: SAMPLES, chains: chains('tailLoss'), generations: GENERATIONS, mode: 'sufficient', ...decoder.flags },
+      trajectories: `every:${EVERY},chains:${chains('tailLoss')}`,
+      meta: { decoder },
+    })),
+  async analyse(context, runs) {
+    const chains = runs[0].run.spec.chains;
+    const times = Array.from({ length: GENERATIONS / EVERY + 1 }, (_, k) => k * EVERY);
+    const exact = expectedSurvivors(parseInitialLaw(INIT, 'init', CATEGORIES), SAMPLES, times);
+    const estimates = new Map<string, MeanEstimate[]>();
+    const plotted: Record<string, unknown>[] = [];
+    for (const { meta, run } of runs) {
+      const grid = survivorsByGeneration(run.trajectoriesFile!, chains, 0);
+      const series = grid.map((values) => meanEstimate(values));
+      estimates.set(meta.decoder.name, series);
+      series.forEach((estimate, k) => plotted.push({ generation: times[k], survivors: estimate.mean, lower: estimate.lower, upper: estimate.upper, decoder: meta.decoder.label, kind: 'simulation' }));
+    }
+    exact.forEach((value, k) => plotted.push({ generation: times[k], survivors: value, decoder: DECODERS[0].label, kind: 'exact' }));
+
+    const neutral = estimates.get('neutral')!;
+    // Bonferroni over the recorded generations after the first (at t = 0 every chain has all K).
+    const neutralP = bonferroni(neutral.slice(1).map((estimate, k) => zTestP(estimate, exact[k + 1])));
+    const claims: Claim[] = [
+      testedClaim({
+        experiment: 'Tail loss (categorical)',
+        claim: `Rare categories are lost first: from a Zipf law over ${CATEGORIES} categories, the expected number of survivors falls as the exact multi-allele Wright–Fisher law says.`,
+        origin: 'published',
+        source: `${SOURCES.shumailov} (early collapse: the tails vanish first); the exact E[survivors]: ${SOURCES.project}`,
+        measured: `survivors at t = ${EVERY}: ${fmtInterval(neutral[1])}, t = ${GENERATIONS}: ${fmtInterval(neutral[neutral.length - 1])}`,
+        prediction: `exact E[survivors]: t = ${EVERY}: ${fmt(exact[1])}, t = ${GENERATIONS}: ${fmt(exact[exact.length - 1])}`,
+        pValue: neutralP,
+        basis: `z-tests at the ${neutral.length - 1} recorded generations, Bonferroni: p = ${fmtP(neutralP)} (level ${ALPHA})`,
+      }),
+    ];
+    for (const decoder of DECODERS.slice(1)) {
+      const series = estimates.get(decoder.name)!;
+      // "Fewer at every t" is tested as an intersection–union test: its p-value is the largest
+      // of the one-sided p-values of "not fewer" at each recorded generation.
+      const pValues = series.slice(1).map((estimate, k) => {
+        const other = neutral[k + 1];
+        const spread = Math.hypot(estimate.standardError, other.standardError);
+        return spread === 0 ? (estimate.mean < other.mean ? 0 : 1) : upperP((other.mean - estimate.mean) / spread);
+      });
+      const pValue = pValues.some((p) => !Number.isFinite(p)) ? NaN : Math.max(...pValues);
+      claims.push(
+        testedClaim({
+          experiment: 'Tail loss (categorical)',
+          claim: `A sharper sampler (${decoder.label}) loses the tail faster than maximum likelihood: fewer categories survive at every recorded generation.`,
+          origin: 'project',
+          source: `${SOURCES.project}, after ${SOURCES.shumailov}`,
+          measured: `survivors at t = ${EVERY}: ${fmtInterval(series[1])}; at t = ${GENERATIONS}: ${fmtInterval(series[series.length - 1])}`,
+          prediction: `fewer than maximum likelihood at every t ≥ ${EVERY} (${fmt(neutral[1].mean)} and ${fmt(neutral[neutral.length - 1].mean)})`,
+          test: 'effect',
+          pValue,
+          basis: `one-sided two-sample z-tests of "not fewer" at the ${pValues.length} recorded generations; the claim holds if every one is rejected (intersection–union test): largest p = ${fmtP(pValue)}, level ${ALPHA}`,
+        }),
+      );
+    }
+    const rows = times
+      .map((t, k) => [String(t), fmt(exact[k]), ...DECODERS.map((decoder) => fmtInterval(estimates.get(decoder.name)![k]))])
+      .filter((_, k) => k % 2 === 1 || k === 0);
+    const spec = bandedSeriesSpec({
+      title: `Tail loss: surviving categories of a Zipf law over ${CATEGORIES} categories`,
+      subtitle: [`categorical, M = ${SAMPLES}, init zipf:1; ${chains} chains per decoder; bands: 95 %; dashed: exact E[survivors] under maximum likelihood`, context.captionLine()],
+      rows: plotted,
+      x: { field: 'generation', title: 'generation t' },
+      y: { field: 'survivors', title: 'surviving categories (mean over chains)', log: true },
+      series: { field: 'decoder', title: 'decoder' },
+      legend: 'top-right',
+    });
+    const figures = await context.figure('tail-loss-survivors', spec);
+    return {
+      id: 'tail-loss',
+      title: 'Tail loss — categorical, Zipf over 1000 categories',
+      body: [
+        `K = ${CATEGORIES} categories, initial law Zipf (π_j ∝ 1/j), M = ${SAMPLES} samples per generation, ${chains} chains per decoder, ${GENERATIONS} generations recorded every ${EVERY}. The decoder reshapes only the model's own samples (temperature, then top-k, then top-p). Exact theory for maximum likelihood: E[survivors_t] = Σ_j (1 − P(lost by t | π_j)), each category against the rest being two-allele Wright–Fisher with M copies.`,
+        '',
+        markdownTable(['t', 'exact (ML)', ...DECODERS.map((decoder) => `${decoder.label} [95 %]`)], rows),
+      ].join('\n'),
+      claims,
+      figures,
+    };
+  },
+});

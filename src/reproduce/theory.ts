@@ -211,3 +211,212 @@ export function expectedSurvivors(init: readonly number[], samples: number, time
     return survivors;
   });
 }
+
+/**
+ * LU factors of a dense square matrix with partial pivoting (P·A = L·U), kept so that
+ * one factorisation solves many right-hand sides, with A or with Aᵀ (inverse iteration
+ * needs both). Cost n³/3 to factor, n² per solve.
+ */
+export class LuFactors {
+  readonly size: number;
+  private readonly lu: Float64Array[];
+  private readonly pivots: Int32Array;
+
+  constructor(matrix: readonly Float64Array[]) {
+    const n = matrix.length;
+    this.size = n;
+    this.lu = matrix.map((row) => Float64Array.from(row));
+    this.pivots = Int32Array.from({ length: n }, (_, i) => i);
+    const a = this.lu;
+    for (let column = 0; column < n; column++) {
+      let pivot = column;
+      for (let row = column + 1; row < n; row++) if (Math.abs(a[row][column]) > Math.abs(a[pivot][column])) pivot = row;
+      if (pivot !== column) {
+        [a[column], a[pivot]] = [a[pivot], a[column]];
+        [this.pivots[column], this.pivots[pivot]] = [this.pivots[pivot], this.pivots[column]];
+      }
+      const diagonal = a[column][column];
+      if (diagonal === 0) throw new Error('LuFactors: singular matrix');
+      const source = a[column];
+      for (let row = column + 1; row < n; row++) {
+        const target = a[row];
+        const factor = target[column] / diagonal;
+        target[column] = factor;
+        if (factor === 0) continue;
+        for (let j = column + 1; j < n; j++) target[j] -= factor * source[j];
+      }
+    }
+  }
+
+  /** x with A·x = b. */
+  solve(b: ArrayLike<number>): Float64Array {
+    const n = this.size;
+    const x = Float64Array.from({ length: n }, (_, i) => b[this.pivots[i]]);
+    for (let i = 0; i < n; i++) {
+      const row = this.lu[i];
+      let sum = x[i];
+      for (let j = 0; j < i; j++) sum -= row[j] * x[j];
+      x[i] = sum;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      const row = this.lu[i];
+      let sum = x[i];
+      for (let j = i + 1; j < n; j++) sum -= row[j] * x[j];
+      x[i] = sum / row[i];
+    }
+    return x;
+  }
+
+  /** x with Aᵀ·x = b: Uᵀ y = b, Lᵀ z = y, x = Pᵀ z. */
+  solveTransposed(b: ArrayLike<number>): Float64Array {
+    const n = this.size;
+    const y = Float64Array.from(b);
+    for (let j = 0; j < n; j++) {
+      y[j] /= this.lu[j][j];
+      const value = y[j];
+      const row = this.lu[j];
+      for (let i = j + 1; i < n; i++) y[i] -= row[i] * value;
+    }
+    for (let j = n - 1; j >= 0; j--) {
+      const value = y[j];
+      const row = this.lu[j];
+      for (let i = 0; i < j; i++) y[i] -= row[i] * value;
+    }
+    const x = new Float64Array(n);
+    for (let i = 0; i < n; i++) x[this.pivots[i]] = y[i];
+    return x;
+  }
+}
+
+/**
+ * The absorption time τ of a finite chain with transient block Q (rows: transitions
+ * among the transient states), started from `start` (the law of the state at generation
+ * 1, restricted to the transient states; τ ≥ 1). Exact mean and variance from the
+ * fundamental matrix, P(τ > t) for large t from Q's Perron eigenpair (inverse iteration):
+ * P(τ > t) = start·Q^{t−1}·1 = (start·r)(l·1)/(l·r) λ^{t−1} (1 + O((λ₂/λ)^{t−1})).
+ */
+export class TransientChain {
+  private readonly factors: LuFactors;
+  private readonly steps: Float64Array;
+  private readonly secondSteps: Float64Array;
+  private eigen: { lambda: number; right: Float64Array; left: Float64Array } | null = null;
+
+  constructor(readonly transient: readonly Float64Array[]) {
+    const n = transient.length;
+    this.factors = new LuFactors(transient.map((row, i) => Float64Array.from(row, (q, j) => (i === j ? 1 : 0) - q)));
+    this.steps = this.factors.solve(new Float64Array(n).fill(1));
+    this.secondSteps = this.factors.solve(this.steps.map((t) => 2 * t - 1));
+  }
+
+  /** x with (I − Q)x = b: e.g. absorption probabilities from the one-step rates b. */
+  solve(b: ArrayLike<number>): Float64Array {
+    return this.factors.solve(b);
+  }
+
+  /** E[τ] and Var τ from `start` (τ = 1 + steps from the state at generation 1). */
+  timeMoments(start: ArrayLike<number>): { mean: number; variance: number } {
+    // Chains absorbed at generation 1 have τ = 1: the constants below count them.
+    let mean = 0;
+    let second = 0;
+    for (let i = 0; i < this.steps.length; i++) {
+      mean += start[i] * this.steps[i];
+      second += start[i] * this.secondSteps[i];
+    }
+    const m = 1 + mean;
+    const s = 1 + 2 * mean + second;
+    return { mean: m, variance: s - m * m };
+  }
+
+  /** P(τ > t) for t ≥ 1, from the Perron eigenpair: accurate once t is several relaxation times. */
+  survival(start: ArrayLike<number>, t: number): number {
+    const { lambda, right, left } = this.perron();
+    let startRight = 0;
+    let leftOne = 0;
+    let leftRight = 0;
+    for (let i = 0; i < right.length; i++) {
+      startRight += start[i] * right[i];
+      leftOne += left[i];
+      leftRight += left[i] * right[i];
+    }
+    return ((startRight * leftOne) / leftRight) * Math.pow(lambda, t - 1);
+  }
+
+  /** Q's largest eigenvalue (the per-generation survival rate of the quasi-stationary law). */
+  perron(): { lambda: number; right: Float64Array; left: Float64Array } {
+    if (this.eigen !== null) return this.eigen;
+    const n = this.transient.length;
+    const iterate = (solve: (b: Float64Array) => Float64Array): { value: number; vector: Float64Array } => {
+      let vector: Float64Array = new Float64Array(n).fill(1 / Math.sqrt(n));
+      let value = 0;
+      for (let iteration = 0; iteration < 500; iteration++) {
+        const next = solve(vector);
+        let norm = 0;
+        for (let i = 0; i < n; i++) norm += next[i] * next[i];
+        norm = Math.sqrt(norm);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += next[i] * vector[i];
+        for (let i = 0; i < n; i++) next[i] /= norm;
+        let change = 0;
+        for (let i = 0; i < n; i++) change = Math.max(change, Math.abs(next[i] - vector[i]));
+        vector = next;
+        const previous = value;
+        value = dot;
+        if (change < 1e-15 && Math.abs(value - previous) <= 1e-15 * Math.abs(value)) break;
+      }
+      return { value, vector };
+    };
+    // (I − Q)⁻¹ has the dominant eigenvalue 1/(1 − λ).
+    const right = iterate((b) => this.factors.solve(b)).vector;
+    const left = iterate((b) => this.factors.solveTransposed(b)).vector;
+    // λ = l·Q·r / l·r: second-order accurate in the eigenvectors' error, which λ^t magnifies t-fold.
+    let numerator = 0;
+    let denominator = 0;
+    for (let i = 0; i < n; i++) {
+      const row = this.transient[i];
+      let qr = 0;
+      for (let j = 0; j < n; j++) qr += row[j] * right[j];
+      numerator += left[i] * qr;
+      denominator += left[i] * right[i];
+    }
+    this.eigen = { lambda: numerator / denominator, right, left };
+    return this.eigen;
+  }
+}
+
+/**
+ * The variance V_t of the model's mean E_t[φ] of a statistic φ that the fit matches
+ * together with its second moment (the sample mean of φ and of φ² over the M synthetic,
+ * K truth and a pseudo-observations), the chain started at the truth: with n = M + K + a,
+ *   E_{t+1}[φ] = (M φ̄_syn + K φ̄_truth + a φ*)/n,  E[Var_t(φ)] = Var*(φ) − V_t,
+ * so V_{t+1} = (M/n)² V_t + (M(Var* − V_t) + K Var*)/n², V_0 = 0, and
+ * V_∞ = Var*(φ)(M + K)/(n² − M² + M). Holds for the Bernoulli p, the mean magnetisation of
+ * the Ising model with θ₂ learned, and the Gaussian μ (maximum likelihood or MAP with
+ * pseudo-observations; not for an L2 penalty, which breaks moment matching).
+ */
+export function momentMatchedMeanVariance(loop: { samples: number; groundTruth: number; prior: number; truthVariance: number }, generations: readonly number[]): { atGenerations: number[]; stationary: number } {
+  const m = loop.samples;
+  const n = m + loop.groundTruth + loop.prior;
+  const variance = loop.truthVariance;
+  const stationary = (variance * (m + loop.groundTruth)) / (n * n - m * m + m);
+  const horizon = Math.max(0, ...generations);
+  const values = new Float64Array(horizon + 1);
+  for (let t = 0; t < horizon; t++) values[t + 1] = ((m / n) ** 2) * values[t] + (m * (variance - values[t]) + loop.groundTruth * variance) / (n * n);
+  return { atGenerations: generations.map((t) => values[t]), stationary };
+}
+
+/** Total variation distance between two laws on the same lattice. */
+export function totalVariation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < a.length; i++) total += Math.abs(a[i] - b[i]);
+  return total / 2;
+}
+
+/**
+ * P(τ > t) of neutral Wright–Fisher with `copies` copies started at frequency p₀ (τ the
+ * generation of absorption), from the transient chain's Perron eigenpair: accurate once t
+ * is a few times `copies` (where propagating the law would cost copies² per generation).
+ */
+export function wrightFisherTail(copies: number, p0: number, t: number): number {
+  const transient = Array.from({ length: copies - 1 }, (_, i) => binomialPmf(copies, (i + 1) / copies).subarray(1, copies));
+  return new TransientChain(transient).survival(binomialPmf(copies, p0).subarray(1, copies), t);
+}
