@@ -1,14 +1,15 @@
 /**
  * The processes the harness measures in: one per engine (ours, forked with an IPC channel)
- * and one per peer (NumPy, a Python process speaking JSON lines). Each answers one timed
+ * and one per peer (NumPy, JAX, CuPy: a Python process speaking JSON lines). Each answers one timed
  * run at a time; a process that dies or answers an error fails that engine, not the run.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { compiledScript, packageRoot } from '../package-files.js';
 import type { RawOptions } from '../spec/parse.js';
 import type { OpenedReply, TimingReply, WorkerMessage } from './protocol.js';
+import { PEER_DEFINITIONS, type PeerName } from './peers.js';
 
 export interface MeasuringProcess {
   /** The engine or peer, as reported: 'reference', 'cpu', …, 'numpy'. */
@@ -114,49 +115,85 @@ export class EngineProcess implements MeasuringProcess {
 
 export interface PythonStatus {
   readonly available: boolean;
-  /** The interpreter that has NumPy, or why none does. */
+  /** The interpreter that runs the peer, or null. */
   readonly python: string | null;
+  /** The library, its version and the device it runs on, as the peer reports it. */
   readonly device: string;
+  /** Where it computes, as the peer reports it. */
+  readonly processor: 'cpu' | 'gpu';
+  /** Why no interpreter can run it, with the fix. */
   readonly reason: string;
 }
 
+/** The folder of the peers' scripts (they import numpy_peer.py, so it is on their PYTHONPATH). */
+function peersDirectory(): string {
+  return join(packageRoot(), 'bench', 'peers');
+}
+
 /**
- * A Python with NumPy: COLLAPSE_SIM_PYTHON if set, else python3 on the PATH, else Debian's
- * /usr/bin/python3 (python3-numpy).
+ * The peers' environment: their folder on PYTHONPATH, and JAX told not to take 75 % of the
+ * GPU's memory up front (the benchmark's other processes share the GPU with it).
  */
-export function findNumpy(): PythonStatus {
-  const explicit = process.env['COLLAPSE_SIM_PYTHON'];
-  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
-  for (const python of candidates) {
-    const probe = spawnSync(python, ['-c', 'import numpy, platform; print(numpy.__version__, platform.python_version())'], { encoding: 'utf8' });
-    if (probe.status === 0) {
-      const [numpyVersion, pythonVersion] = probe.stdout.trim().split(' ');
-      return { available: true, python, device: `NumPy ${numpyVersion} (Python ${pythonVersion}), CPU, one thread`, reason: '' };
-    }
-  }
+function peerEnvironment(): NodeJS.ProcessEnv {
+  const path = process.env['PYTHONPATH'];
   return {
-    available: false,
-    python: null,
-    device: '',
-    reason: `no Python with NumPy (tried ${candidates.join(', ')}) — install python3-numpy, or set COLLAPSE_SIM_PYTHON`,
+    ...process.env,
+    PYTHONPATH: path ? `${peersDirectory()}${delimiter}${path}` : peersDirectory(),
+    XLA_PYTHON_CLIENT_PREALLOCATE: process.env['XLA_PYTHON_CLIENT_PREALLOCATE'] ?? 'false',
   };
 }
 
-/** The NumPy peer (bench/peers/numpy_peer.py --serve), given the request body for this configuration. */
-export class NumpyPeerProcess implements MeasuringProcess {
-  readonly name = 'numpy';
+const probes = new Map<PeerName, PythonStatus>();
+
+/**
+ * A Python that can run the peer: COLLAPSE_SIM_PYTHON if set, else python3 on the PATH,
+ * else Debian's /usr/bin/python3. The peer's own probe must run there (import its library
+ * and reach its device), and what it prints is the device reported beside its timings.
+ */
+export function findPeer(name: PeerName): PythonStatus {
+  const known = probes.get(name);
+  if (known !== undefined) return known;
+  const explicit = process.env['COLLAPSE_SIM_PYTHON'];
+  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
+  const failures: string[] = [];
+  let status: PythonStatus | null = null;
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', PEER_DEFINITIONS[name].probe], { encoding: 'utf8', env: peerEnvironment(), timeout: 180_000 });
+    // The probe's last line: "cpu" or "gpu", a tab, and the device description.
+    const [processor, device] = (probe.stdout ?? '').trim().split('\n').slice(-1)[0].split('\t');
+    if (probe.status === 0 && (processor === 'cpu' || processor === 'gpu') && device) {
+      status = { available: true, python, device, processor, reason: '' };
+      break;
+    }
+    const why = probe.error?.message ?? (probe.stderr ?? '').trim().split('\n').filter((line) => line.trim() !== '').slice(-1)[0] ?? `exit ${probe.status}`;
+    failures.push(`${python}: ${why}`);
+  }
+  status ??= {
+    available: false,
+    python: null,
+    device: '',
+    processor: 'cpu',
+    reason: `no Python can run the ${name} peer (${failures.join('; ')}) — ${PEER_DEFINITIONS[name].install}, or set COLLAPSE_SIM_PYTHON`,
+  };
+  probes.set(name, status);
+  return status;
+}
+
+/** A peer (bench/peers/<name>_peer.py --serve), given the request body for this configuration. */
+export class PeerProcess implements MeasuringProcess {
   warmUpSeconds = 0;
 
   private constructor(
+    readonly name: PeerName,
     readonly device: string,
     private readonly child: ChildProcess,
     private readonly conversation: Conversation<unknown>,
     private readonly request: Record<string, unknown>,
   ) {}
 
-  static async open(python: string, device: string, request: Record<string, unknown>): Promise<NumpyPeerProcess> {
-    const child = spawn(python, [join(packageRoot(), 'bench', 'peers', 'numpy_peer.py'), '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const conversation = new Conversation<unknown>('numpy', child, stderrTail(child));
+  static async open(name: PeerName, python: string, device: string, request: Record<string, unknown>): Promise<PeerProcess> {
+    const child = spawn(python, [join(peersDirectory(), PEER_DEFINITIONS[name].script), '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: peerEnvironment() });
+    const conversation = new Conversation<unknown>(name, child, stderrTail(child));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let parsed: Record<string, unknown>;
       try {
@@ -167,9 +204,9 @@ export class NumpyPeerProcess implements MeasuringProcess {
       }
       conversation.receive('error' in parsed ? { error: String(parsed['error']) } : { ok: parsed as never });
     });
-    const peer = new NumpyPeerProcess(device, child, conversation, request);
+    const peer = new PeerProcess(name, device, child, conversation, request);
     try {
-      // Warm-up: NumPy's first calls (and the page cache) outside the timings.
+      // Warm-up: the library's first calls (imports, JAX's compilation, the page cache) outside the timings.
       peer.warmUpSeconds = (await peer.measure(100, 'warm-up')).seconds;
       return peer;
     } catch (error) {
@@ -190,7 +227,7 @@ export class NumpyPeerProcess implements MeasuringProcess {
   }
 }
 
-/** NumPy seeds are integers: the text seed hashed to 32 bits (FNV-1a). */
+/** Peers' seeds are integers: the text seed hashed to 32 bits (FNV-1a). */
 export function peerSeed(seed: string): number {
   let hash = 0x811c9dc5;
   for (const byte of Buffer.from(seed, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
@@ -198,14 +235,14 @@ export function peerSeed(seed: string): number {
 }
 
 /**
- * One run of the NumPy peer outside the harness, returning its reply — with the per-chain
- * collapse times and outcomes when `returnChains` — for checking its law against ours.
+ * One run of a peer outside the harness, returning its reply — with the per-chain collapse
+ * times and outcomes when `returnChains` — for checking its law against ours.
  */
-export function runNumpyOnce(python: string, request: Record<string, unknown>, chains: number, seed: string, returnChains = true): Record<string, unknown> {
+export function runPeerOnce(name: PeerName, python: string, request: Record<string, unknown>, chains: number, seed: string, returnChains = true): Record<string, unknown> {
   const line = JSON.stringify({ ...request, chains, seed: peerSeed(seed), return_chains: returnChains });
-  const result = spawnSync(python, [join(packageRoot(), 'bench', 'peers', 'numpy_peer.py'), '--serve'], { input: line + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (result.status !== 0) throw new Error(`numpy peer: exit ${result.status}: ${result.stderr.trim().split('\n').slice(-1)[0]}`);
+  const result = spawnSync(python, [join(peersDirectory(), PEER_DEFINITIONS[name].script), '--serve'], { input: line + '\n', encoding: 'utf8', maxBuffer: 1 << 28, env: peerEnvironment() });
+  if (result.status !== 0) throw new Error(`${name} peer: exit ${result.status}: ${result.stderr.trim().split('\n').slice(-1)[0]}`);
   const reply = JSON.parse(result.stdout) as Record<string, unknown>;
-  if ('error' in reply) throw new Error(`numpy peer: ${String(reply['error'])}`);
+  if ('error' in reply) throw new Error(`${name} peer: ${String(reply['error'])}`);
   return reply;
 }
