@@ -101,6 +101,29 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/** The measurement under way when the benchmark was interrupted. */
+class AbandonedError extends Error {}
+
+/** The promise's value, or an AbandonedError as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbandonedError());
+  return new Promise<T>((resolve, reject) => {
+    const abandon = (): void => reject(new AbandonedError());
+    signal.addEventListener('abort', abandon, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abandon);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abandon);
+        reject(error);
+      },
+    );
+  });
+}
+
 function interruptionName(reason: unknown): 'SIGINT' | 'SIGTERM' {
   return reason instanceof InterruptedError ? reason.signal : 'SIGINT';
 }
@@ -129,7 +152,10 @@ export function benchSpecs(config: BenchConfig): Map<SamplingMode, RunSpec> {
 
 export interface BenchRunOptions {
   readonly onProgress?: (progress: BenchProgress) => void;
-  /** Aborting (SIGINT/SIGTERM) stops after the measurement under way; what was measured is reported. */
+  /**
+   * Aborting (SIGINT/SIGTERM) abandons the measurement under way (its process is killed, so
+   * a time box holds however long that run would have taken); what was measured is reported.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -181,25 +207,29 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     // (sizes ascend, so the peak after a size is that size's peak).
     const workers: MeasuringProcess[] = [];
     for (const engine of engines) {
+      if (stopped()) break;
       const refusal = engine === 'reference' ? null : gpuRefusal(spec, engine);
       if (refusal !== null) {
         absent(engine, mode, refusal);
         continue;
       }
       try {
-        workers.push(await EngineProcess.open(engine, { ...config.options, mode }));
+        workers.push(await EngineProcess.open(engine, { ...config.options, mode }, signal));
       } catch (error) {
-        absent(engine, mode, (error as Error).message);
+        if (stopped()) skipped.push({ engine, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its warm-up` });
+        else absent(engine, mode, (error as Error).message);
       }
     }
     for (const peer of peers) {
+      if (stopped()) break;
       const request = peerRequest(spec, peer.name);
       if ('refusal' in request) absent(peer.name, mode, request.refusal);
       else {
         try {
-          workers.push(await PeerProcess.open(peer.name, peer.python, peer.device, request.request));
+          workers.push(await PeerProcess.open(peer.name, peer.python, peer.device, request.request, signal));
         } catch (error) {
-          absent(peer.name, mode, (error as Error).message);
+          if (stopped()) skipped.push({ engine: peer.name, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its warm-up` });
+          else absent(peer.name, mode, (error as Error).message);
         }
       }
     }
@@ -247,7 +277,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
           const worker = live[(turn + repeat) % live.length];
           onProgress?.({ mode, chains, repeat, engine: worker.name, done, planned });
           try {
-            const timing = await worker.measure(chains, config.seed);
+            const timing = await untilAborted(worker.measure(chains, config.seed), signal);
             const entry = timings.get(worker.name) ?? { rates: [], seconds: [], chainGenerations: [], peak: 0 };
             entry.rates.push(timing.chainGenerations / timing.seconds);
             entry.seconds.push(timing.seconds);
@@ -260,8 +290,13 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
             failed.add(worker.name);
             unplan(worker.name);
             timings.delete(worker.name);
-            skipped.push({ engine: worker.name, mode, reason: `failed at ${chains} chains: ${(error as Error).message}` });
-            worker.close();
+            if (error instanceof AbandonedError) {
+              worker.kill();
+              skipped.push({ engine: worker.name, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its run at ${chains} chains, which was abandoned` });
+            } else {
+              skipped.push({ engine: worker.name, mode, reason: `failed at ${chains} chains: ${(error as Error).message}` });
+              worker.close();
+            }
           }
         }
       }

@@ -17,12 +17,41 @@ export interface MeasuringProcess {
   readonly device: string;
   readonly warmUpSeconds: number;
   measure(chains: number, seed: string): Promise<TimingReply>;
+  /** Lets the process finish and exit. */
   close(): void;
+  /** Ends the process (and anything it started) at once, mid-measurement. */
+  kill(): void;
 }
 
 // Measuring processes run in process groups of their own (detached): a ^C at the terminal
-// reaches the harness alone, which finishes the measurement under way and reports. They
-// end when the harness closes them or dies (IPC disconnect, or end of stdin).
+// reaches the harness alone, which kills the one measuring (its group) and reports what was
+// measured. They end when the harness closes them or dies (IPC disconnect, or end of stdin).
+
+/**
+ * Ends `child` if `signal` aborts before `opening` settles: a process still warming up is
+ * killed, so an interrupted benchmark never waits for a warm-up, nor leaves one behind.
+ */
+async function openUnlessAborted<T>(child: ChildProcess, opening: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return opening;
+  const abandon = (): void => killGroup(child);
+  if (signal.aborted) abandon();
+  signal.addEventListener('abort', abandon, { once: true });
+  try {
+    return await opening;
+  } finally {
+    signal.removeEventListener('abort', abandon);
+  }
+}
+
+/** SIGKILL to a detached child's process group (its worker threads and children with it). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
 
 /** Keeps the last lines a child wrote to stderr, for the message when it dies. */
 function stderrTail(child: ChildProcess): () => string {
@@ -90,13 +119,13 @@ export class EngineProcess implements MeasuringProcess {
     private readonly conversation: Conversation<unknown>,
   ) {}
 
-  /** Starts the process, opens the engine on `options` (run flags) and warms it up. */
-  static async open(engine: string, options: RawOptions): Promise<EngineProcess> {
+  /** Starts the process, opens the engine on `options` (run flags) and warms it up; `signal` kills it mid-way. */
+  static async open(engine: string, options: RawOptions, signal?: AbortSignal): Promise<EngineProcess> {
     const child = fork(compiledScript('src/bench/engine-process.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
     const conversation = new Conversation<unknown>(engine, child, stderrTail(child));
     child.on('message', (message: WorkerMessage) => conversation.receive(message));
     try {
-      const opened = (await conversation.ask(() => child.send({ engine, options }))) as OpenedReply;
+      const opened = (await openUnlessAborted(child, conversation.ask(() => child.send({ engine, options })), signal)) as OpenedReply;
       return new EngineProcess(engine, opened.device, opened.warmUpSeconds, child, conversation);
     } catch (error) {
       child.kill();
@@ -110,6 +139,10 @@ export class EngineProcess implements MeasuringProcess {
 
   close(): void {
     if (this.child.connected) this.child.disconnect();
+  }
+
+  kill(): void {
+    killGroup(this.child);
   }
 }
 
@@ -191,7 +224,7 @@ export class PeerProcess implements MeasuringProcess {
     private readonly request: Record<string, unknown>,
   ) {}
 
-  static async open(name: PeerName, python: string, device: string, request: Record<string, unknown>): Promise<PeerProcess> {
+  static async open(name: PeerName, python: string, device: string, request: Record<string, unknown>, signal?: AbortSignal): Promise<PeerProcess> {
     const child = spawn(python, [join(peersDirectory(), PEER_DEFINITIONS[name].script), '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: peerEnvironment() });
     const conversation = new Conversation<unknown>(name, child, stderrTail(child));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -207,7 +240,7 @@ export class PeerProcess implements MeasuringProcess {
     const peer = new PeerProcess(name, device, child, conversation, request);
     try {
       // Warm-up: the library's first calls (imports, JAX's compilation, the page cache) outside the timings.
-      peer.warmUpSeconds = (await peer.measure(100, 'warm-up')).seconds;
+      peer.warmUpSeconds = (await openUnlessAborted(child, peer.measure(100, 'warm-up'), signal)).seconds;
       return peer;
     } catch (error) {
       child.kill();
@@ -224,6 +257,10 @@ export class PeerProcess implements MeasuringProcess {
 
   close(): void {
     this.child.stdin?.end();
+  }
+
+  kill(): void {
+    killGroup(this.child);
   }
 }
 
