@@ -1,7 +1,8 @@
 /**
  * The processes the harness measures in: one per engine (ours, forked with an IPC channel)
- * and one per peer (NumPy, JAX, CuPy: a Python process speaking JSON lines). Each answers one timed
- * run at a time; a process that dies or answers an error fails that engine, not the run.
+ * and one per peer (NumPy, JAX, CuPy: a Python process speaking JSON lines). Each answers
+ * one timed run at a time; a process that dies or answers an error fails that engine, not
+ * the run.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
