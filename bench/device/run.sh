@@ -92,11 +92,15 @@ else
   export LD_LIBRARY_PATH="$WORK/loaders/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "no Vulkan loader on the system: using the carried ones ($WORK/loaders)"
 fi
+# NVIDIA's ICD names its driver library by file name only: make sure the loader can find it.
+for lib in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+  [ -d "$lib" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$lib"
+done
 NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$NVIDIA_ICD" ]; then export VK_DRIVER_FILES=$NVIDIA_ICD; fi
 NVIDIA_EGL=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 if [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f "$NVIDIA_EGL" ]; then export __EGL_VENDOR_LIBRARY_FILENAMES=$NVIDIA_EGL; fi
-echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-(unset)}"
+echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-(unset)} LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-(unset)}"
 
 say "nvidia-smi"
 if command -v nvidia-smi >/dev/null; then

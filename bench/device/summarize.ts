@@ -190,7 +190,9 @@ export function summarize(resultsDirectory: string, kitDirectory: string, dryRun
 
   const largest = (configuration: string, mode: string): Ratio | undefined =>
     ratios.filter((r) => r.configuration === configuration && r.mode === mode && r.webgpu_over_jax !== null).sort((a, b) => b.chains - a.chains)[0];
-  const verdict = (value: number | null, target: number): string => (value === null ? 'not measured' : value >= target ? 'met' : 'missed');
+  // The speed targets were set for the H200: elsewhere (a dry run) they are reported, not judged.
+  const verdict = (value: number | null, target: number): string =>
+    value === null ? 'not measured' : !onH200 ? 'not judged (not an H200)' : value >= target ? 'met' : 'missed';
   const targets = [
     { target: `webgpu ≥ ${TARGETS.webgpuPerSampleDataPointsPerSecond.toExponential(0)} data points/s, Bernoulli M = 100 per-sample`, value: webgpuPoints, verdict: verdict(webgpuPoints, TARGETS.webgpuPerSampleDataPointsPerSecond) },
     ...['per-sample', 'sufficient'].map((mode) => {
