@@ -7,7 +7,7 @@ two things JAX changes:
 
   - Shapes are static: jit compiles once per array shape, so compacting to the exact number
     of live chains every generation would recompile almost every generation. Chains live in
-    power-of-two buckets instead (at least 2^16): absorbed chains stay in place, masked,
+    power-of-two buckets instead (from 2^16 on a GPU): absorbed chains stay in place, masked,
     until at most half the bucket is alive, then the survivors move to the next smaller
     bucket. Every bucket's code is compiled before the timer starts (reported apart as
     compile_seconds, as collapse-sim's kernel compilation is reported apart as warm-up).
@@ -36,8 +36,9 @@ import numpy_peer
 from numpy_peer import check_request, reply_for
 
 BLOCK = 1 << 22
-# Below 2^16 chains a generation is launch-bound on a GPU anyway; fewer buckets, fewer compiles.
-MIN_BUCKET = 1 << 16
+# The smallest bucket: below 2^16 chains a generation is launch-bound on a GPU anyway (fewer
+# buckets, fewer compilations); on a CPU padding costs its full price, so buckets go lower.
+MIN_BUCKET = (1 << 10) if jax.default_backend() == "cpu" else (1 << 16)
 # Generations per jitted call: the host looks at the number of live chains between calls.
 STEPS = 8
 
