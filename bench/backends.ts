@@ -13,8 +13,7 @@
  */
 import type { Engine } from '../src/engine/engine.js';
 import { ReferenceEngine } from '../src/engine/reference.js';
-import { backendStatus } from '../src/engine/gpu/backends.js';
-import { GPU_BACKENDS, type GpuBackendName } from '../src/engine/gpu/names.js';
+import { backendStatus, ENGINE_BACKENDS, openBackend } from '../src/engine/backends.js';
 import { resolveRunSpec, type RunSpec } from '../src/spec/run-spec.js';
 
 function flag(name: string, fallback: string): string {
@@ -49,21 +48,20 @@ async function main(): Promise<void> {
   const modes = flag('modes', 'per-sample,sufficient').split(',');
   const repeats = Number(flag('repeats', '1'));
   const json = process.argv.includes('--json');
-  const wanted = flag('engines', ['reference', ...GPU_BACKENDS].join(',')).split(',');
+  const wanted = flag('engines', ['reference', ...ENGINE_BACKENDS].join(',')).split(',');
   const options = JSON.parse(flag('options', '{}')) as Record<string, unknown>;
   const configuration = { ...(options['family'] === undefined ? { family: 'bernoulli', p0: 0.5 } : {}), samples, ...options };
 
   const engines: { name: string; engine: Engine }[] = [];
   if (wanted.includes('reference')) engines.push({ name: 'reference', engine: new ReferenceEngine() });
-  for (const backend of GPU_BACKENDS) {
+  for (const backend of ENGINE_BACKENDS) {
     if (!wanted.includes(backend)) continue;
     const status = await backendStatus(backend);
     if (!status.available) {
       if (!json) process.stdout.write(`${backend}: not available (${status.reason})\n`);
       continue;
     }
-    const { GpuEngine } = await import('../src/engine/gpu/engine.js');
-    engines.push({ name: backend, engine: await GpuEngine.open(backend as GpuBackendName) });
+    engines.push({ name: backend, engine: await openBackend(backend) });
   }
 
   const specFor = (mode: string, chains: number, seed: string): RunSpec =>

@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GPU_BACKENDS } from '../src/engine/gpu/names.js';
+import { ENGINE_BACKENDS } from '../src/engine/names.js';
 import { runBench, type BenchConfig, type BenchReport, type BenchResult } from '../src/bench/harness.js';
 import { benchText, writeBenchArrow } from '../src/bench/report.js';
 import { writeBenchPlot } from '../src/bench/plot.js';
@@ -32,7 +32,7 @@ const base = (overrides: Partial<BenchConfig>): BenchConfig => ({
   options: CONFIGURATION,
   chains: [1e3, 1e4, 1e5],
   modes: ['per-sample', 'sufficient'],
-  engines: ['reference', ...GPU_BACKENDS],
+  engines: ['reference', ...ENGINE_BACKENDS],
   peers: ['numpy'],
   repeats,
   seed: 'bench',

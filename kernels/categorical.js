@@ -15,6 +15,10 @@
  *               for categories 0 … j on the same stream and keeps the j-th count;
  *   observe     survivors, first extinction, collapse (one survivor) and its index.
  *
+ * A chain that has finished (collapsed, when the loop stops there, or at the horizon) keeps
+ * its counts and status in tally, multinomial and observe: the host runs several
+ * generations per round without looking, and reads back only at the round's end.
+ *
  * Per-sample maximum likelihood without the decoder is exact (the reference compares
  * u·W < C_j·2^24 with integer counts); elsewhere weights are float32.
  */
@@ -24,6 +28,16 @@ import { TOP_P_TOLERANCE } from '../src/constants.js';
 
 /** Chain i, category j of flat element this.thread.x. */
 const pairHeader = (K) => `const i = Math.floor(this.thread.x / ${K}); const j = this.thread.x - i * ${K};`;
+
+/**
+ * `finished` = chain i's status (collapse code, run) says it is done. One read per
+ * statement: GLSL hoisted temporaries clash when two texture reads share a statement.
+ */
+const finishedTest = (stopAtCollapse) => `const statusCollapse = status[i * 4];
+  const statusRun = status[i * 4 + 3];
+  let finished = 0;
+  if (statusRun >= horizon) finished = 1;
+  ${stopAtCollapse ? 'if (statusCollapse >= 0) finished = 1;' : ''}`;
 
 /**
  * The model's weights: counts[i·K + j] plus prior·truth[j], then the decoder: w^{1/T}
@@ -132,10 +146,12 @@ export const drawsKernelSource = kernelGenerator(function drawsKernelSource(styl
  * New data counts: element (i, j) counts category j among the chain's synthetic draws (and
  * ground-truth draws), added to the previous counts under accumulate.
  */
-export const tallyKernelSource = kernelGenerator(function tallyKernelSource({ K, count, truthCount, accumulate }) {
+export const tallyKernelSource = kernelGenerator(function tallyKernelSource({ K, count, truthCount, accumulate, stopAtCollapse }) {
   const tally = (array, n) => `for (let d = 0; d < ${n}; d++) if (${array}[i * ${n} + d] === j) tally = tally + 1;`;
-  return `function (counts, synthetic, real) {
+  return `function (counts, synthetic, real, status, horizon) {
   ${pairHeader(K)}
+  ${finishedTest(stopAtCollapse)}
+  if (finished === 1) return counts[this.thread.x];
   let tally = ${accumulate ? 'counts[this.thread.x]' : '0'};
   ${tally('synthetic', count)}
   ${truthCount > 0 ? tally('real', truthCount) : ''}
@@ -149,7 +165,7 @@ export const tallyKernelSource = kernelGenerator(function tallyKernelSource({ K,
  * (chain, generation, tag), the last category of positive weight taking the rest — by
  * replaying the draws of categories 0 … j. Then ground truth, then accumulation.
  */
-export const multinomialKernelSource = kernelGenerator(function multinomialKernelSource(style, { K, count, truthCount, accumulate }) {
+export const multinomialKernelSource = kernelGenerator(function multinomialKernelSource(style, { K, count, truthCount, accumulate, stopAtCollapse }) {
   const replay = (tag, n, weight, suffix, out) => {
     const reader = streamReader(style, { generation: 'generation', tag });
     return `let ${out} = 0;
@@ -175,8 +191,10 @@ export const multinomialKernelSource = kernelGenerator(function multinomialKerne
     }
   }`;
   };
-  return `function (counts, weights, suffix, chains, generation, keyH0, keyL0, keyH1, keyL1, truth, truthSuffix) {
+  return `function (counts, weights, suffix, chains, generation, keyH0, keyL0, keyH1, keyL1, truth, truthSuffix, status, horizon) {
   ${pairHeader(K)}
+  ${finishedTest(stopAtCollapse)}
+  if (finished === 1) return counts[this.thread.x];
   const chainH = chains[i * 2];
   const chainL = chains[i * 2 + 1];
   ${philoxKeySchedule(style)}
@@ -187,26 +205,43 @@ export const multinomialKernelSource = kernelGenerator(function multinomialKerne
 });
 
 /**
- * Per chain after a generation: [collapse, outcome, firstExtinction, run] with collapse the
- * first generation at which one category of the fitted model (counts plus prior·truth) is
- * left (−1: none), outcome that category, firstExtinction the first generation with fewer
- * survivors than at generation 0.
+ * Per chain after a generation, flat (element 4i + f is field f of chain i, so that the
+ * status can stay on the GPU as the next kernels' input): [collapse, outcome,
+ * firstExtinction, run] with collapse the first generation at which one category of the
+ * fitted model (counts plus prior·truth) is left (−1: none), outcome that category,
+ * firstExtinction the first generation with fewer survivors than at generation 0. A
+ * finished chain keeps its status.
  */
-export const observeKernelSource = kernelGenerator(function observeKernelSource({ K, initialSurvivors }) {
-  return `function (counts, previous, generation, prior, truth) {
-  let collapse = previous[this.thread.x * 4];
-  let outcome = previous[this.thread.x * 4 + 1];
-  let extinction = previous[this.thread.x * 4 + 2];
+export const observeKernelSource = kernelGenerator(function observeKernelSource({ K, initialSurvivors, stopAtCollapse }) {
+  return `function (counts, status, generation, prior, truth, horizon) {
+  const i = Math.floor(this.thread.x / 4);
+  const field = this.thread.x - i * 4;
+  const before = status[this.thread.x];
+  ${finishedTest(stopAtCollapse)}
+  if (finished === 1) return before;
+  let collapse = statusCollapse;
+  let outcome = status[i * 4 + 1];
+  let extinction = status[i * 4 + 2];
   let survivors = 0;
   let survivor = -1;
   for (let l = 0; l < ${K}; l++) {
-    if (counts[this.thread.x * ${K} + l] + prior * truth[l] > 0) {
+    if (counts[i * ${K} + l] + prior * truth[l] > 0) {
       survivors = survivors + 1;
       if (survivor < 0) survivor = l;
     }
   }
   if (extinction < 0 && survivors < ${initialSurvivors}) extinction = generation;
   if (collapse < 0 && survivors === 1) { collapse = generation; outcome = survivor; }
-  return [collapse, outcome, extinction, generation];
+  if (field === 0) return collapse;
+  if (field === 1) return outcome;
+  if (field === 2) return extinction;
+  return generation;
+}`;
+});
+
+/** Copies a host array into a GPU-resident one (pipeline mode): the first input of a round. */
+export const uploadKernelSource = kernelGenerator(function uploadKernelSource() {
+  return `function (values) {
+  return values[this.thread.x];
 }`;
 });

@@ -1,12 +1,14 @@
 /**
  * The benchmark: for each mode and ensemble size, every engine (the reference path, the
- * gpu.js backends) and every peer (NumPy) runs the same configuration in turn, `repeats`
- * times, in its own process; the order rotates from one repeat to the next so that no
- * engine always runs on a warmer or busier machine. Reported per (engine, mode, chains):
- * the median, min and max of chain·generations per second, data points per second
- * (M per chain·generation), the process's peak RSS, and ratios to the reference path and
- * to NumPy measured in the same run. Warm-up (kernel compilation, worker start) is timed
- * and reported apart.
+ * gpu.js backends) and every peer (NumPy, JAX, CuPy) runs the same configuration in turn,
+ * `repeats` times, in its own process; the order rotates from one repeat to the next so
+ * that no engine always runs on a warmer or busier machine. Reported per (engine, mode,
+ * chains): the median, min and max of chain·generations per second, data points per second
+ * (M per chain·generation), the process's peak RSS, whether it ran on the CPU or a GPU, and
+ * ratios to the reference path and to NumPy measured in the same run. Warm-up (kernel
+ * compilation, worker start, imports) is timed and reported apart. With `maxSeconds`, an
+ * engine whose next size is predicted to run longer than that is not measured there (nor
+ * above), and says so: a time box that never cuts a measurement short.
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import type { SamplingMode } from '../families/family.js';
@@ -15,8 +17,8 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { TOOL_VERSION } from '../version.js';
-import { NUMPY_FORMS, numpyRequest, type PeerName } from './peers.js';
-import { EngineProcess, findNumpy, NumpyPeerProcess, type MeasuringProcess } from './processes.js';
+import { PEER_FORMS, peerRequest, PEERS, type PeerName } from './peers.js';
+import { EngineProcess, findPeer, PeerProcess, type MeasuringProcess } from './processes.js';
 
 export interface BenchConfig {
   /** Run flags for the configuration (family, samples, p0, generations, …), as `--config` keys. */
@@ -33,13 +35,22 @@ export interface BenchConfig {
   readonly referenceLimit: number;
   /** Engines and peers the user named: their absence is an error rather than a skip. */
   readonly required: ReadonlySet<string>;
+  /**
+   * Seconds one run may be predicted to take (from the engine's last size, scaled by the
+   * chains): above it the engine is not measured at that size or any larger one. Null: no limit.
+   */
+  readonly maxSeconds?: number | null;
 }
+
+/** Where an engine or peer computes: the CPU (the reference path, CPU-emulated or software-rendered backends, NumPy) or a GPU. */
+export type Processor = 'cpu' | 'gpu';
 
 export interface BenchResult {
   readonly engine: string;
   /** 'engine' for ours, 'peer' for a peer's. */
   readonly kind: 'engine' | 'peer';
   readonly device: string;
+  readonly processor: Processor;
   readonly mode: SamplingMode;
   /** The peer's form of the mode (e.g. binomial for sufficient), else the mode. */
   readonly form: string;
@@ -64,7 +75,7 @@ export interface BenchReport {
   readonly version: string;
   readonly configuration: Record<string, unknown>;
   readonly machine: { readonly cpu: string; readonly cores: number; readonly memory_bytes: number; readonly node: string; readonly platform: string };
-  readonly warm_up: readonly { engine: string; mode: SamplingMode; device: string; seconds: number }[];
+  readonly warm_up: readonly { engine: string; mode: SamplingMode; device: string; processor: Processor; seconds: number }[];
   /** Engines and peers not measured (absent, refused, or failed mid-run), with the reason. */
   readonly skipped: readonly { engine: string; mode: SamplingMode | null; reason: string }[];
   readonly results: readonly BenchResult[];
@@ -87,6 +98,29 @@ const median = (values: readonly number[]): number => {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
+
+/** The measurement under way when the benchmark was interrupted. */
+class AbandonedError extends Error {}
+
+/** The promise's value, or an AbandonedError as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbandonedError());
+  return new Promise<T>((resolve, reject) => {
+    const abandon = (): void => reject(new AbandonedError());
+    signal.addEventListener('abort', abandon, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abandon);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abandon);
+        reject(error);
+      },
+    );
+  });
+}
 
 function interruptionName(reason: unknown): 'SIGINT' | 'SIGTERM' {
   return reason instanceof InterruptedError ? reason.signal : 'SIGINT';
@@ -116,7 +150,10 @@ export function benchSpecs(config: BenchConfig): Map<SamplingMode, RunSpec> {
 
 export interface BenchRunOptions {
   readonly onProgress?: (progress: BenchProgress) => void;
-  /** Aborting (SIGINT/SIGTERM) stops after the measurement under way; what was measured is reported. */
+  /**
+   * Aborting (SIGINT/SIGTERM) abandons the measurement under way (its process is killed, so
+   * a time box holds however long that run would have taken); what was measured is reported.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -130,21 +167,34 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     skipped.push({ engine, mode, reason });
   };
 
-  // Which engines can run here at all (asked once, before any process starts).
+  // Which engines and peers can run here at all (asked once, before any process starts).
   const engines: string[] = [];
+  const processors = new Map<string, Processor>([['reference', 'cpu']]);
   for (const engine of config.engines) {
     if (engine === 'reference') engines.push(engine);
     else if (ENGINE_BACKENDS.includes(engine)) {
       const status = await backendStatus(engine);
-      if (status.available) engines.push(engine);
-      else absent(engine, null, status.reason ?? 'not available');
+      if (status.available) {
+        engines.push(engine);
+        processors.set(engine, status.software ? 'cpu' : 'gpu');
+      } else absent(engine, null, status.reason ?? 'not available');
     } else throw new UsageError(`--backends: unknown engine ${JSON.stringify(engine)} (reference, ${ENGINE_BACKENDS.join(', ')})`);
   }
-  const numpy = config.peers.includes('numpy') ? findNumpy() : null;
-  if (numpy !== null && !numpy.available) absent('numpy', null, numpy.reason);
+  const peers: { name: PeerName; python: string; device: string }[] = [];
+  for (const name of config.peers) {
+    if (!(PEERS as readonly string[]).includes(name)) throw new UsageError(`--peers: unknown peer ${JSON.stringify(name)} (${PEERS.join(', ')})`);
+    const status = findPeer(name);
+    if (!status.available) {
+      absent(name, null, status.reason);
+      continue;
+    }
+    peers.push({ name, python: status.python!, device: status.device });
+    processors.set(name, status.processor);
+  }
 
   const warmUps: BenchReport['warm_up'][number][] = [];
   const results: BenchResult[] = [];
+  const peerNames = new Set<string>(PEERS);
   let done = 0;
   let planned = 0;
   const stopped = (): boolean => signal?.aborted === true;
@@ -155,29 +205,34 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     // (sizes ascend, so the peak after a size is that size's peak).
     const workers: MeasuringProcess[] = [];
     for (const engine of engines) {
+      if (stopped()) break;
       const refusal = engine === 'reference' ? null : await backendRefusal(spec, engine);
       if (refusal !== null) {
         absent(engine, mode, refusal);
         continue;
       }
       try {
-        workers.push(await EngineProcess.open(engine, { ...config.options, mode }));
+        workers.push(await EngineProcess.open(engine, { ...config.options, mode }, signal));
       } catch (error) {
-        absent(engine, mode, (error as Error).message);
+        if (stopped()) skipped.push({ engine, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its warm-up` });
+        else absent(engine, mode, (error as Error).message);
       }
     }
-    if (numpy?.available) {
-      const peer = numpyRequest(spec);
-      if ('refusal' in peer) absent('numpy', mode, peer.refusal);
+    for (const peer of peers) {
+      if (stopped()) break;
+      const request = peerRequest(spec, peer.name);
+      if ('refusal' in request) absent(peer.name, mode, request.refusal);
       else {
         try {
-          workers.push(await NumpyPeerProcess.open(numpy.python!, numpy.device, peer.request));
+          workers.push(await PeerProcess.open(peer.name, peer.python, peer.device, request.request, signal));
         } catch (error) {
-          absent('numpy', mode, (error as Error).message);
+          if (stopped()) skipped.push({ engine: peer.name, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its warm-up` });
+          else absent(peer.name, mode, (error as Error).message);
         }
       }
     }
-    for (const worker of workers) warmUps.push({ engine: worker.name, mode, device: worker.device, seconds: worker.warmUpSeconds });
+    const processorOf = (name: string): Processor => processors.get(name) ?? 'cpu';
+    for (const worker of workers) warmUps.push({ engine: worker.name, mode, device: worker.device, processor: processorOf(worker.name), seconds: worker.warmUpSeconds });
     const sizesFor = (name: string): number => chainsAscending.filter((chains) => name !== 'reference' || chains <= config.referenceLimit).length;
     for (const worker of workers) planned += sizesFor(worker.name) * config.repeats;
     const beyond = chainsAscending.filter((chains) => chains > config.referenceLimit);
@@ -186,17 +241,41 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     }
 
     const failed = new Set<string>();
+    /** Engines past the time box: not measured at this size or above. */
+    const capped = new Set<string>();
     const measured = new Map<string, number>();
+    /** Each engine's last measured size and the median seconds of one run there. */
+    const last = new Map<string, { chains: number; seconds: number }>();
+    const unplan = (name: string): void => {
+      planned -= sizesFor(name) * config.repeats - (measured.get(name) ?? 0);
+    };
     for (const chains of chainsAscending) {
       if (stopped()) break;
+      if (config.maxSeconds != null) {
+        for (const worker of workers) {
+          const previous = last.get(worker.name);
+          if (previous === undefined || failed.has(worker.name) || capped.has(worker.name)) continue;
+          if (worker.name === 'reference' && chains > config.referenceLimit) continue;
+          const predicted = (previous.seconds * chains) / previous.chains;
+          if (predicted <= config.maxSeconds) continue;
+          capped.add(worker.name);
+          unplan(worker.name);
+          const sizes = chainsAscending.filter((c) => c >= chains && (worker.name !== 'reference' || c <= config.referenceLimit));
+          skipped.push({
+            engine: worker.name,
+            mode,
+            reason: `not measured at ${sizes.join(', ')} chains: a run is predicted to take ${predicted.toFixed(1)} s (${previous.seconds.toFixed(2)} s at ${previous.chains} chains), over --max-seconds ${config.maxSeconds}`,
+          });
+        }
+      }
       const timings = new Map<string, { rates: number[]; seconds: number[]; chainGenerations: number[]; peak: number }>();
       for (let repeat = 0; repeat < config.repeats; repeat++) {
-        const live = workers.filter((worker) => !failed.has(worker.name) && (worker.name !== 'reference' || chains <= config.referenceLimit));
+        const live = workers.filter((worker) => !failed.has(worker.name) && !capped.has(worker.name) && (worker.name !== 'reference' || chains <= config.referenceLimit));
         for (let turn = 0; turn < live.length && !stopped(); turn++) {
           const worker = live[(turn + repeat) % live.length];
           onProgress?.({ mode, chains, repeat, engine: worker.name, done, planned });
           try {
-            const timing = await worker.measure(chains, config.seed);
+            const timing = await untilAborted(worker.measure(chains, config.seed), signal);
             const entry = timings.get(worker.name) ?? { rates: [], seconds: [], chainGenerations: [], peak: 0 };
             entry.rates.push(timing.chainGenerations / timing.seconds);
             entry.seconds.push(timing.seconds);
@@ -207,10 +286,15 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
             done++;
           } catch (error) {
             failed.add(worker.name);
-            planned -= sizesFor(worker.name) * config.repeats - (measured.get(worker.name) ?? 0);
+            unplan(worker.name);
             timings.delete(worker.name);
-            skipped.push({ engine: worker.name, mode, reason: `failed at ${chains} chains: ${(error as Error).message}` });
-            worker.close();
+            if (error instanceof AbandonedError) {
+              worker.kill();
+              skipped.push({ engine: worker.name, mode, reason: `interrupted (${interruptionName(signal!.reason)}) during its run at ${chains} chains, which was abandoned` });
+            } else {
+              skipped.push({ engine: worker.name, mode, reason: `failed at ${chains} chains: ${(error as Error).message}` });
+              worker.close();
+            }
           }
         }
       }
@@ -221,13 +305,15 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
         const entry = timings.get(worker.name);
         if (entry === undefined || failed.has(worker.name)) continue;
         const rate = median(entry.rates);
-        const peer = worker.name === 'numpy';
+        const peer = peerNames.has(worker.name);
+        last.set(worker.name, { chains, seconds: median(entry.seconds) });
         results.push({
           engine: worker.name,
           kind: peer ? 'peer' : 'engine',
           device: worker.device,
+          processor: processorOf(worker.name),
           mode,
-          form: peer ? NUMPY_FORMS[spec.family][mode] : mode,
+          form: peer ? PEER_FORMS[spec.family][mode] : mode,
           chains,
           samples: spec.samples,
           chain_generations_per_s: rate,
@@ -261,6 +347,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
       peers: config.peers,
       repeats: config.repeats,
       reference_limit: config.referenceLimit,
+      max_seconds: config.maxSeconds ?? null,
     },
     machine: machineDescription(),
     warm_up: warmUps,

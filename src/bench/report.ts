@@ -36,7 +36,7 @@ export function benchText(report: BenchReport): string {
   const devices = new Map<string, string>();
   for (const r of report.results) {
     const forms = [...new Set(report.results.filter((q) => q.engine === r.engine).map((q) => `${q.mode} as ${q.form}`))];
-    devices.set(r.engine, `${r.engine}: ${r.device}${r.kind === 'peer' ? ` (${forms.join('; ')})` : ''}`);
+    devices.set(r.engine, `${r.engine}: ${r.device} [${r.processor}]${r.kind === 'peer' ? ` (${forms.join('; ')})` : ''}`);
   }
   lines.push('', ...devices.values());
   for (const s of report.skipped) lines.push(`not measured: ${s.engine}${s.mode ? ` (${s.mode})` : ''}: ${s.reason}`);
@@ -44,9 +44,10 @@ export function benchText(report: BenchReport): string {
 }
 
 const COLUMNS: readonly { name: keyof BenchResult; type: 'utf8' | 'float64' | 'int32'; nullable?: boolean; description: string }[] = [
-  { name: 'engine', type: 'utf8', description: "reference, a gpu.js backend, or a peer's name (numpy)" },
+  { name: 'engine', type: 'utf8', description: "reference, a gpu.js backend, or a peer's name (numpy, jax, cupy)" },
   { name: 'kind', type: 'utf8', description: 'engine (collapse-sim) or peer' },
   { name: 'device', type: 'utf8', description: 'what it ran on' },
+  { name: 'processor', type: 'utf8', description: 'cpu (the reference path, CPU-emulated or software-rendered backends, CPU peers) or gpu' },
   { name: 'mode', type: 'utf8', description: 'per-sample or sufficient' },
   { name: 'form', type: 'utf8', description: "the peer's form of the mode (binomial, multinomial, chi-square), else the mode" },
   { name: 'chains', type: 'int32', description: 'chains in the ensemble' },

@@ -22,9 +22,18 @@ export const BENCH_OPTIONS = [
     valueName: '<list>',
     description: `engines to measure among reference, ${ENGINE_BACKENDS.join(', ')} (default: all that run here; a listed one that cannot run is an error)`,
   },
-  { flag: 'peers', valueName: '<list>', description: 'peers to run beside them: numpy, or none', defaultValue: 'numpy' },
+  {
+    flag: 'peers',
+    valueName: '<list>',
+    description: `peers to run beside them among ${PEERS.join(', ')}, or none (default: all that run here; a listed one that cannot run is an error)`,
+  },
   { flag: 'repeats', valueName: '<n>', description: 'timed runs per engine and size, 1..100 (median, min–max reported)', defaultValue: '3' },
   { flag: 'reference-limit', valueName: '<n>', description: 'measure the (slow) reference path only up to n chains', defaultValue: '1e5' },
+  {
+    flag: 'max-seconds',
+    valueName: '<s>',
+    description: 'time box: an engine or peer whose run at the next size is predicted (from its last size) to take longer than s seconds is not measured there or above',
+  },
   { flag: 'out', valueName: '<path>', description: 'Arrow IPC file of all measurements', defaultValue: 'bench.arrow' },
   { flag: 'plot', valueName: '<path.svg>', description: 'throughput plot (SVG, and PNG beside it)', defaultValue: 'bench.svg' },
 ] as const;
@@ -54,10 +63,12 @@ export function benchConfigFrom(raw: RawOptions): BenchConfig & { out: string; p
   const engines = backendsGiven ? list(take('backends', ''), 'backends').map((name) => parseChoice(name, 'backends', ['reference', ...ENGINE_BACKENDS])) : ['reference', ...ENGINE_BACKENDS];
   delete options['backends'];
   const peersGiven = options['peers'] !== undefined;
-  const peerNames = list(take('peers', 'numpy'), 'peers');
+  const peerNames = list(take('peers', PEERS.join(',')), 'peers');
   const peers = peerNames.length === 1 && peerNames[0] === 'none' ? [] : peerNames.map((name) => parseChoice(name, 'peers', [...PEERS]) as PeerName);
   const repeats = parseNumber(take('repeats', '3'), 'repeats', { min: 1, max: 100, integer: true });
   const referenceLimit = parseNumber(take('reference-limit', '1e5'), 'reference-limit', { min: 1, max: MAX_CHAINS, integer: true });
+  const maxSecondsGiven = take('max-seconds', undefined);
+  const maxSeconds = maxSecondsGiven === undefined ? null : parseNumber(maxSecondsGiven, 'max-seconds', { min: 0, minOpen: true });
   const out = parseText(take('out', 'bench.arrow'), 'out');
   const plot = parseText(take('plot', 'bench.svg'), 'plot');
   if (!/\.svg$/i.test(plot)) throw new UsageError(`--plot must name an .svg file (the PNG is written beside it); got ${JSON.stringify(plot)}`);
@@ -65,7 +76,7 @@ export function benchConfigFrom(raw: RawOptions): BenchConfig & { out: string; p
   const quiet = take('quiet', false) === true;
   const seed = parseText(take('seed', '0'), 'seed');
   const required = new Set<string>([...(backendsGiven ? engines : []), ...(peersGiven ? peers : [])]);
-  return { options, chains, modes, engines, peers, repeats, seed, referenceLimit, required, out, plot, json, quiet };
+  return { options, chains, modes, engines, peers, repeats, seed, referenceLimit, maxSeconds, required, out, plot, json, quiet };
 }
 
 export async function benchCommand(command: Command): Promise<void> {

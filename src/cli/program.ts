@@ -57,7 +57,7 @@ export function buildProgram(): Command {
   );
   addOptions(verify, [{ flag: 'backends', valueName: '<list>', description: 'comma-separated GPU backends to check (default: all; a listed one that cannot run fails)' }], 'Run options:');
 
-  const bench = subcommand(program, 'bench', 'measure throughput (chain·generations/s) of the reference path, the gpu.js backends and a NumPy peer on one configuration, per mode and ensemble size; table, JSON, Arrow file and plot')
+  const bench = subcommand(program, 'bench', 'measure throughput (chain·generations/s) of the reference path, the gpu.js backends and peers (NumPy, JAX, CuPy) on one configuration, per mode and ensemble size; table, JSON, Arrow file and plot')
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -8,13 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
-import { findNumpy } from '../../src/bench/processes.js';
+import { findPeer } from '../../src/bench/processes.js';
 import { temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [directory, cleanup] = temporaryDirectory();
 afterAll(cleanup);
-const numpy = findNumpy();
+const numpy = findPeer('numpy');
 
 function cli(args: string[]) {
   const result = spawnSync(process.execPath, [CLI, 'bench', ...args], { cwd: directory, encoding: 'utf8' });
@@ -72,12 +72,24 @@ describe('collapse-sim bench', () => {
     expect(result.stdout).toMatch(/sufficient +100 +reference +\d\.\d\de\+\d/);
   });
 
+  it('--max-seconds leaves out the sizes an engine is predicted to overrun, and says so', () => {
+    const result = cli(['--chains', '100,1e5', '--repeats', '1', '--samples', '10', '--backends', 'reference', '--peers', 'none', '--modes', 'sufficient', '--max-seconds', '0.01', '--out', 'm.arrow', '--plot', 'm.svg', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.results.map((r: { chains: number }) => r.chains)).toEqual([100]);
+    expect(report.results[0].processor).toBe('cpu');
+    expect(report.configuration.max_seconds).toBe(0.01);
+    const skip = report.skipped.find((s: { engine: string }) => s.engine === 'reference');
+    expect(skip.reason).toMatch(/^not measured at 100000 chains: a run is predicted to take [\d.]+ s \([\d.]+ s at 100 chains\), over --max-seconds 0\.01$/);
+  });
+
   it.each([
     [['--chains', '0'], /^collapse-sim: --chains/],
     [['--chains', '1e3,abc'], /^collapse-sim: --chains/],
     [['--modes', 'fast'], /^collapse-sim: --modes must be one of per-sample, sufficient/],
     [['--backends', 'cuda'], /^collapse-sim: --backends must be one of reference, /],
-    [['--peers', 'jax'], /^collapse-sim: --peers must be one of numpy/],
+    [['--peers', 'torch'], /^collapse-sim: --peers must be one of numpy, jax, cupy/],
+    [['--max-seconds', '0'], /^collapse-sim: --max-seconds must be a number > 0/],
     [['--repeats', '0'], /^collapse-sim: --repeats/],
     [['--plot', 'b.png'], /^collapse-sim: --plot must name an \.svg file/],
     [['--p0', '1.5'], /^collapse-sim: --p0/],

@@ -1,7 +1,11 @@
 /**
  * The categorical family on a gpu.js backend: a pipeline of kernels per generation (see
- * kernels/categorical.js), its intermediate arrays read back between kernels. Chains that
- * finish are retired and the rest compacted after every generation.
+ * kernels/categorical.js). Generations run in rounds of up to ROUND_GENERATIONS: within a
+ * round, finished chains are masked by the kernels (their counts and status frozen), and
+ * only at its end are the counts and status read back, finished chains retired and the
+ * rest compacted. On webgpu the intermediate arrays never leave the GPU within a round
+ * (gpu.js pipeline mode); the other backends hand arrays back by nature. Results do not
+ * depend on the round length: every draw is addressed by (chain, generation).
  */
 import {
   drawsKernelSource,
@@ -10,6 +14,7 @@ import {
   suffixKernelSource,
   tallyKernelSource,
   thresholdsKernelSource,
+  uploadKernelSource,
   weightsKernelSource,
 } from '../../../kernels/categorical.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
@@ -21,11 +26,75 @@ import { chainRangeOf, hasMitigation, type RunSpec } from '../../spec/run-spec.j
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { OpenBackend } from './backends.js';
-import { FlatKernel } from './kernel-runner.js';
+import type { GpuBackendName } from './names.js';
+import { kernelMode, MAX_CALL_GENERATIONS } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
 /** Thread indices are floats in GL: every flat array stays below 2^24 elements. */
 const ELEMENT_LIMIT = 2 ** 24;
+/** Generations per round between readbacks (a finished chain idles at most this many). */
+const ROUND_GENERATIONS = 8;
+
+/** A flat array on the host, or (webgpu pipeline mode) a buffer that stays on the GPU. */
+type DeviceArray = Float32Array | { toArray(): Promise<unknown>; delete(): void };
+
+type PipelineKernel = ((...args: unknown[]) => unknown) & { setOutput(output: number[]): unknown; kernel?: { constructor: { name: string } }; destroy?(): void };
+
+/**
+ * A kernel with a flat output of any size. Pipelined (webgpu), it returns GPU buffers that
+ * the next kernels take as inputs, a fresh one per call (immutable); otherwise arrays.
+ * Either way it checks once that gpu.js ran it on the backend asked for.
+ */
+class StageKernel {
+  private checked = false;
+
+  private constructor(
+    private readonly kernel: PipelineKernel,
+    private readonly backend: GpuBackendName,
+  ) {}
+
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, pipelined: boolean): StageKernel {
+    const settings = {
+      output: [1],
+      dynamicOutput: true,
+      dynamicArguments: true,
+      loopMaxIterations: MAX_CALL_GENERATIONS,
+      precision: 'single',
+      tactic: 'precision',
+      ...(pipelined ? { pipeline: true, immutable: true } : {}),
+    };
+    return new StageKernel(gpu.createKernel(source, settings) as PipelineKernel, backend);
+  }
+
+  async call(size: number, ...args: unknown[]): Promise<DeviceArray> {
+    this.kernel.setOutput([size]);
+    let result: unknown;
+    try {
+      result = this.kernel(...args);
+      if (result instanceof Promise) result = await result;
+    } catch (error) {
+      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!this.checked) {
+      const ran = kernelMode(this.kernel);
+      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
+      this.checked = true;
+    }
+    return result instanceof Float32Array || !(result as { toArray?: unknown }).toArray ? Float32Array.from(result as ArrayLike<number>) : (result as DeviceArray);
+  }
+
+  destroy(): void {
+    this.kernel.destroy?.();
+  }
+}
+
+async function hostArray(array: DeviceArray): Promise<Float32Array> {
+  return array instanceof Float32Array ? array : Float32Array.from((await array.toArray()) as ArrayLike<number>);
+}
+
+function release(...arrays: (DeviceArray | null)[]): void {
+  for (const array of arrays) if (array !== null && !(array instanceof Float32Array)) array.delete();
+}
 
 /**
  * Per-sample thresholds of fixed weights exactly as the reference draws from them:
@@ -86,7 +155,9 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   const truthCount = spec.groundTruth;
   const keys = keyLimbs(spec.seed);
   const gpu = opened.gpu as never;
-  const make = (source: string, vector = false) => FlatKernel.create(gpu, opened.backend, source, vector);
+  // webgpu keeps a round's intermediate arrays on the GPU; the other backends return arrays.
+  const pipelined = opened.backend === 'webgpu';
+  const make = (source: string) => StageKernel.create(gpu, opened.backend, source, pipelined);
 
   // Generation 1 samples from the initial law (through the decoder), exactly as the reference.
   const order = Array.from({ length: K }, (_, j) => j);
@@ -100,15 +171,18 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   const firstSuffix = suffixSums(firstWeights, K);
 
   const kernels = {
+    upload: pipelined ? make(uploadKernelSource()) : null,
     weights: reshape || spec.prior > 0 ? make(weightsKernelSource({ K, temperature: params.temperature, topK: params.topK ?? K, topP: params.topP })) : null,
     thresholds: perSample ? make(thresholdsKernelSource({ K, exact: countsAreWeights })) : null,
     suffix: perSample ? null : make(suffixKernelSource({ K })),
     draws: perSample ? make(drawsKernelSource(style, { K, count: spec.samples, tag: 0, fixedThresholds: false })) : null,
     truthDraws: perSample && truthCount > 0 ? make(drawsKernelSource(style, { K, count: truthCount, tag: 1, fixedThresholds: true })) : null,
-    tally: perSample ? make(tallyKernelSource({ K, count: spec.samples, truthCount, accumulate })) : null,
-    multinomial: perSample ? null : make(multinomialKernelSource(style, { K, count: spec.samples, truthCount, accumulate })),
-    observe: make(observeKernelSource({ K, initialSurvivors: params.init.filter((p) => p > 0).length }), true),
+    tally: perSample ? make(tallyKernelSource({ K, count: spec.samples, truthCount, accumulate, stopAtCollapse })) : null,
+    multinomial: perSample ? null : make(multinomialKernelSource(style, { K, count: spec.samples, truthCount, accumulate, stopAtCollapse })),
+    observe: make(observeKernelSource({ K, initialSurvivors: params.init.filter((p) => p > 0).length, stopAtCollapse })),
   };
+  /** A host array as the pipeline's input: uploaded once into a GPU buffer (webgpu), else as it is. */
+  const device = async (values: Float32Array): Promise<DeviceArray> => (kernels.upload ? kernels.upload.call(values.length, values) : values);
   const largest = Math.max(K, spec.samples, truthCount, 4);
   const groupLimit = Math.max(1, Math.floor((ELEMENT_LIMIT - 1) / largest));
 
@@ -172,7 +246,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
         for (let i = 0; i < chains.length; i++) status.set([initialOutcome >= 0 ? 0 : -1, initialOutcome, -1, 0], i * 4);
         chains.forEach((chain) => record(chain, counts, 0, 0));
 
-        for (let t = 1; chains.length > 0; t++) {
+        for (let t = 1; chains.length > 0; ) {
           // Retire finished chains (stopped at collapse, or at the horizon).
           const keep: number[] = [];
           chains.forEach((chain, i) => {
@@ -198,20 +272,44 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
           const chainLimbs = new Float32Array(m * 2);
           chains.forEach((chain, i) => chainLimbs.set([Math.floor(chain / 65536), chain % 65536], i * 2));
 
-          const weights = t === 1 ? null : kernels.weights ? await kernels.weights.call(m * K, counts, spec.prior, truth) : counts;
-          if (perSample) {
-            const thresholds = weights === null ? tile(firstThresholds, m) : await kernels.thresholds!.call(m * K, weights);
-            const synthetic = await kernels.draws!.call(m * spec.samples, chainLimbs, t, ...keys, thresholds);
-            const real = kernels.truthDraws ? await kernels.truthDraws.call(m * truthCount, chainLimbs, t, ...keys, truthThresholds) : new Float32Array(1);
-            counts = await kernels.tally!.call(m * K, counts, synthetic, real);
-          } else {
-            const modelWeights = weights ?? tile(Float32Array.from(firstWeights), m);
-            const suffix = weights === null ? tile(firstSuffix, m) : await kernels.suffix!.call(m * K, modelWeights);
-            counts = await kernels.multinomial!.call(m * K, counts, modelWeights, suffix, chainLimbs, t, ...keys, truth, truthSuffix);
+          // A round: generation 1 and recorded trajectories alone, else up to ROUND_GENERATIONS,
+          // never past the horizon (every live chain is at generation t − 1).
+          const round = t === 1 || spec.trajectories !== null ? 1 : Math.min(ROUND_GENERATIONS, spec.generations - (t - 1));
+          const limbs = await device(chainLimbs);
+          let countsOnDevice = await device(counts);
+          let statusOnDevice = await device(status);
+          const runBefore = status.filter((_, x) => x % 4 === 3);
+          try {
+            for (let g = 0; g < round; g++) {
+              const generation = t + g;
+              const weights = generation === 1 ? null : kernels.weights ? await kernels.weights.call(m * K, countsOnDevice, spec.prior, truth) : countsOnDevice;
+              let next: DeviceArray;
+              if (perSample) {
+                const thresholds = weights === null ? await device(tile(firstThresholds, m)) : await kernels.thresholds!.call(m * K, weights);
+                const synthetic = await kernels.draws!.call(m * spec.samples, limbs, generation, ...keys, thresholds);
+                const real = kernels.truthDraws ? await kernels.truthDraws.call(m * truthCount, limbs, generation, ...keys, truthThresholds) : await device(new Float32Array(1));
+                next = await kernels.tally!.call(m * K, countsOnDevice, synthetic, real, statusOnDevice, spec.generations);
+                release(thresholds, synthetic, real);
+              } else {
+                const modelWeights = weights ?? (await device(tile(Float32Array.from(firstWeights), m)));
+                const suffix = weights === null ? await device(tile(firstSuffix, m)) : await kernels.suffix!.call(m * K, modelWeights);
+                next = await kernels.multinomial!.call(m * K, countsOnDevice, modelWeights, suffix, limbs, generation, ...keys, truth, truthSuffix, statusOnDevice, spec.generations);
+                release(suffix, weights === null ? modelWeights : null);
+              }
+              if (weights !== null && weights !== countsOnDevice) release(weights);
+              const observed = await kernels.observe.call(m * 4, next, statusOnDevice, generation, spec.prior, truth, spec.generations);
+              release(countsOnDevice, statusOnDevice);
+              countsOnDevice = next;
+              statusOnDevice = observed;
+            }
+            counts = await hostArray(countsOnDevice);
+            status = await hostArray(statusOnDevice);
+          } finally {
+            release(limbs, countsOnDevice, statusOnDevice);
           }
-          status = await kernels.observe.call(m, counts, status, t, spec.prior, truth);
-          chainGenerations += m;
-          if (spec.trajectories !== null && t % spec.trajectories.every === 0) chains.forEach((chain, i) => record(chain, counts, i * K, t));
+          for (let i = 0; i < m; i++) chainGenerations += status[i * 4 + 3] - runBefore[i];
+          t += round;
+          if (spec.trajectories !== null && (t - 1) % spec.trajectories.every === 0) chains.forEach((chain, i) => record(chain, counts, i * K, t - 1));
           if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
           options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations });
         }
