@@ -3,13 +3,12 @@
  * costs to start (worker threads, kernel compilation) as well as its speed, so small ensembles
  * stay on the reference path and large ones go where throughput is. The estimate is
  *
- *   seconds(engine) = start(engine) + work / (speed(engine) · referenceRate(spec))
+ *   seconds(engine) = start + work · (perGeneration + perPoint · points per generation) / cores
  *
- * with work = chains × the generations a chain is expected to run, referenceRate the reference
- * path's chain·generations per second for the configuration's draws per generation, and
- * speed(engine) the engine's throughput relative to the reference. The constants were measured
- * with `collapse-sim bench` (bench/README.md, "How auto chooses"); they only need to be right to
- * within a factor of a few, since the engines differ by orders of magnitude.
+ * with work = chains × the generations a chain is expected to run (cores = 1 for engines that
+ * run in one thread). The constants were measured with `collapse-sim bench` (bench/README.md,
+ * "How auto chooses"); they only need to be right to within a factor of a few, since where
+ * the choice is close the engines finish close together.
  */
 import { availableParallelism } from 'node:os';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
@@ -25,19 +24,34 @@ export interface EngineDecision {
   readonly reason: string;
 }
 
-/** Reference path: seconds per chain·generation, a fixed part plus a part per data point drawn. */
-const REFERENCE_SECONDS_PER_GENERATION = 1.5e-6;
-const REFERENCE_SECONDS_PER_POINT = 3.0e-8;
-/** Seconds to start each engine (threads, module or kernel compilation). */
-const START_SECONDS: Record<string, number> = { simd: 0.15, cpu: 0.6, webasm: 0.9, webgpu: 0.5, headlessgl: 0.6 };
-/** Throughput relative to the reference path, per CPU core for the threaded engines. */
-const SPEED_PER_CORE: Record<string, number> = { simd: 8, cpu: 2, webasm: 1 };
-/** Throughput relative to the reference path on a hardware GPU and on a software driver. */
-const GPU_SPEED = { hardware: 500, software: 0.5 };
+/**
+ * An engine's cost: seconds to start (threads, module or kernel compilation), then seconds per
+ * chain·generation, a fixed part plus a part per data point drawn; `threaded` engines divide
+ * the work over the cores.
+ */
+interface EngineCost {
+  readonly start: number;
+  readonly perGeneration: number;
+  readonly perPoint: number;
+  readonly threaded: boolean;
+}
+
+/** Measured on the 2-core development machine (bench/README.md, "How auto chooses"). */
+const COSTS: Record<string, EngineCost> = {
+  reference: { start: 0, perGeneration: 6e-7, perPoint: 1.5e-8, threaded: false },
+  simd: { start: 0.15, perGeneration: 1.5e-7, perPoint: 3e-10, threaded: true },
+  cpu: { start: 0.6, perGeneration: 5e-7, perPoint: 1.2e-8, threaded: true },
+  webasm: { start: 0.9, perGeneration: 1e-6, perPoint: 2e-8, threaded: true },
+};
+/** gpu.js on a software driver (llvmpipe: slower than the cpu backend) and on a hardware GPU (from the roofline, bench/README.md). */
+const GPU_COSTS = {
+  software: { start: 0.6, perGeneration: 2e-6, perPoint: 3e-8, threaded: false },
+  hardware: { start: 1.0, perGeneration: 2e-9, perPoint: 3e-11, threaded: false },
+};
 /** Generations a chain without mitigation is assumed to run when nothing better is known. */
 const UNKNOWN_LIFETIME = 200;
 
-/** Data points a chain draws per generation. */
+/** Data points a chain draws per generation (sufficient mode: a few draws, whatever M). */
 function pointsPerGeneration(spec: RunSpec): number {
   return spec.mode === 'per-sample' ? spec.samples + spec.groundTruth : 2;
 }
@@ -49,10 +63,9 @@ export function expectedWork(spec: RunSpec): number {
 }
 
 export function estimatedSeconds(backend: string, status: BackendStatus | null, spec: RunSpec, cores: number): number {
-  const referenceSeconds = expectedWork(spec) * (REFERENCE_SECONDS_PER_GENERATION + REFERENCE_SECONDS_PER_POINT * pointsPerGeneration(spec));
-  if (backend === 'reference') return referenceSeconds;
-  const speed = backend in SPEED_PER_CORE ? SPEED_PER_CORE[backend] * cores : status?.software === false ? GPU_SPEED.hardware : GPU_SPEED.software;
-  return (START_SECONDS[backend] ?? 1) + referenceSeconds / speed;
+  const cost = COSTS[backend] ?? (status?.software === false ? GPU_COSTS.hardware : GPU_COSTS.software);
+  const perGeneration = cost.perGeneration + cost.perPoint * pointsPerGeneration(spec);
+  return cost.start + (expectedWork(spec) * perGeneration) / (cost.threaded ? cores : 1);
 }
 
 export function chooseEngine(spec: RunSpec, candidates: readonly Candidate[], cores = defaultCores()): EngineDecision {

@@ -89,7 +89,7 @@ describe('bad input: exit 2, one line naming the flag, no output file', () => {
     [['--seed', ''], /--seed must be a non-empty string/],
     [['--mode', 'fast'], /--mode must be one of per-sample, sufficient/],
     [['--rng', 'mt19937'], /--rng must be one of philox, seedrandom/],
-    [['--backend', 'gpu'], /--backend must be one of auto, reference, webgpu, headlessgl, webasm, cpu \(got "gpu"\)/],
+    [['--backend', 'gpu'], /--backend must be one of auto, reference, simd, webgpu, headlessgl, webasm, cpu \(got "gpu"\)/],
     [['--backend', 'webasm', '--regime', 'window:3'], /--regime window:<W> with --family bernoulli runs on --backend reference only/],
     [['--backend', 'cpu', '--rng', 'seedrandom'], /--rng seedrandom is sequential and runs on --backend reference only/],
     [['--backend', 'cpu', '--family', 'categorical', '--l2', '0.1'], /--l2 with --family categorical runs on --backend reference only/],

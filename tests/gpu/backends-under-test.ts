@@ -1,10 +1,11 @@
 /**
- * Which GPU backends the tests run on. A backend named in COLLAPSE_SIM_REQUIRE_BACKENDS
- * (CI sets headlessgl,webgpu,webasm,cpu) must be available, or its tests fail; any other
- * backend is tested where available and skipped, with the reason, where not.
+ * Which engines besides the reference the tests run on (the WebAssembly engine and the gpu.js
+ * backends). A backend named in COLLAPSE_SIM_REQUIRE_BACKENDS (CI sets
+ * simd,headlessgl,webgpu,webasm,cpu) must be available, or its tests fail; any other backend
+ * is tested where available and skipped, with the reason, where not.
  */
-import { backendStatus, type BackendStatus } from '../../src/engine/gpu/backends.js';
-import { GPU_BACKENDS, type GpuBackendName } from '../../src/engine/gpu/names.js';
+import { backendStatus, ENGINE_BACKENDS, type BackendStatus } from '../../src/engine/backends.js';
+import { GPU_BACKENDS } from '../../src/engine/gpu/names.js';
 
 export const REQUIRED_BACKENDS = new Set(
   (process.env['COLLAPSE_SIM_REQUIRE_BACKENDS'] ?? '')
@@ -14,16 +15,17 @@ export const REQUIRED_BACKENDS = new Set(
 );
 
 export interface BackendUnderTest {
-  readonly backend: GpuBackendName;
+  readonly backend: string;
   readonly status: BackendStatus;
   readonly required: boolean;
   /** Run this backend's tests (available), else skip them (absent and not required). */
   readonly run: boolean;
 }
 
-export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
+/** The engines under test; `gpuOnly` keeps the gpu.js backends (tests of gpu.js itself). */
+export async function backendsUnderTest(gpuOnly = false): Promise<BackendUnderTest[]> {
   const result: BackendUnderTest[] = [];
-  for (const backend of GPU_BACKENDS) {
+  for (const backend of gpuOnly ? GPU_BACKENDS : ENGINE_BACKENDS) {
     const status = await backendStatus(backend);
     const required = REQUIRED_BACKENDS.has(backend);
     // A required but absent backend still "runs": its tests then fail on the absence.

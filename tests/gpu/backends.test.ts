@@ -11,7 +11,7 @@ import { createFamilyModel } from '../../src/engine/reference.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { backendsUnderTest } from './backends-under-test.js';
 
-const backends = await backendsUnderTest();
+const backends = await backendsUnderTest(true);
 
 /** Random123 known answers (tests/kat_vectors): counter[4], key[2] → output[4]. */
 const KAT = [

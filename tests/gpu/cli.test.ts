@@ -32,8 +32,13 @@ describe('collapse-sim backends', () => {
     const result = cli(['backends', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { backends: { backend: string; available: boolean; device: string | null; reason: string | null; chainGenerationsPerSecond: number | null }[] };
-    expect(report.backends.map((b) => b.backend)).toEqual(['webgpu', 'headlessgl', 'webasm', 'cpu']);
+    expect(report.backends.map((b) => b.backend)).toEqual(['reference', 'simd', 'webgpu', 'headlessgl', 'webasm', 'cpu']);
     for (const b of report.backends) {
+      if (b.backend === 'reference') {
+        expect(b.available).toBe(true);
+        expect(b.chainGenerationsPerSecond).toBeGreaterThan(0);
+        continue;
+      }
       const expected = backends.find((x) => x.backend === b.backend)!;
       expect(b.available).toBe(expected.status.available);
       if (b.available) {
@@ -61,20 +66,27 @@ describe('collapse-sim run on each backend', () => {
     expect(provenance.device).toBe(summary.device);
   });
 
-  it('--backend auto says on stderr what it chose, after the run; --quiet keeps it quiet', () => {
-    const result = cli(['run', '--samples', '25', '--chains', '100', '--out', 'auto.arrow', '--json']);
+  it('--backend auto says on stderr what it chose and why, after the run; --quiet keeps it quiet', () => {
+    const result = cli(['run', '--samples', '25', '--chains', '20000', '--out', 'auto.arrow', '--json']);
     expect(result.code).toBe(0);
     expect(ownLines(result.stderr)).toHaveLength(1);
-    expect(ownLines(result.stderr)[0]).toMatch(/^collapse-sim: --backend auto chose (webgpu|headlessgl|webasm|cpu) \(/);
-    const quiet = cli(['run', '--samples', '25', '--chains', '100', '--out', 'auto.arrow', '--json', '--quiet']);
+    expect(ownLines(result.stderr)[0]).toMatch(/^collapse-sim: --backend auto chose (simd|webgpu|headlessgl|webasm|cpu) \(.*expected .* against .* on the reference path/);
+    const quiet = cli(['run', '--samples', '25', '--chains', '20000', '--out', 'auto.arrow', '--json', '--quiet']);
     expect(ownLines(quiet.stderr)).toEqual([]);
   });
 
-  it('--backend auto runs what no GPU kernel takes on the reference path, saying why', () => {
-    const result = cli(['run', '--samples', '10', '--chains', '50', '--regime', 'window:2', '--out', 'window.arrow', '--json']);
+  it('--backend auto keeps a run too small to pay for another engine on the reference path, saying why', () => {
+    const result = cli(['run', '--samples', '10', '--chains', '3', '--out', 'small.arrow', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).backend).toBe('reference');
-    expect(ownLines(result.stderr)[0]).toMatch(/--backend auto: running on the reference path \(--regime window:<W> with --family bernoulli runs on --backend reference only/);
+    expect(ownLines(result.stderr)[0]).toMatch(/--backend auto: running on the reference path \(a run this small is fastest without starting another engine/);
+  });
+
+  it('--backend auto says which engines cannot run the configuration, and why', () => {
+    const result = cli(['run', '--samples', '10', '--chains', '20000', '--regime', 'window:2', '--out', 'window.arrow', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).backend).toBe('simd');
+    expect(ownLines(result.stderr)[0]).toMatch(/--backend auto chose simd .*passed over: .*webasm: --regime window:<W> with --family bernoulli runs on --backend/);
   });
 
   it('a named backend that is not available is a one-line error with the fix', () => {
@@ -100,6 +112,6 @@ describe('collapse-sim verify', () => {
   it('names an unknown backend in --backends', () => {
     const result = cli(['verify', '--backends', 'webgpu,cuda']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--backends must be one of webgpu, headlessgl, webasm, cpu \(got "cuda"\)/);
+    expect(result.stderr).toMatch(/--backends must be one of simd, webgpu, headlessgl, webasm, cpu \(got "cuda"\)/);
   });
 });

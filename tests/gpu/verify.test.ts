@@ -8,7 +8,7 @@ import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { verify } from '../../src/verify.js';
 import { backendsUnderTest } from './backends-under-test.js';
 
-const backends = (await backendsUnderTest()).filter((b) => b.run).map((b) => b.backend);
+const backends = (await backendsUnderTest(true)).filter((b) => b.run).map((b) => b.backend);
 
 const CONFIGURATIONS: [string, Record<string, unknown>, string][] = [
   ['bernoulli per-sample', { family: 'bernoulli', samples: 40, p0: 0.4 }, 'bit-exact'],
