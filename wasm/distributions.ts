@@ -16,11 +16,23 @@ export function binomial(cursor: usize, n: f64, p: f64): f64 {
   return reflected ? n - k : k;
 }
 
+/** Inversion's P(0) = (1 − p)^n and odds p/(1 − p) per (n, p), cached as BTRS's constants are. */
+const INVERSION_SLOTS: u64 = 512;
+const inversionCache = memory.data(<i32>(INVERSION_SLOTS * 32));
+
 function binomialInversion(cursor: usize, n: f64, p: f64): f64 {
   const u = unit(cursor);
-  const oddsRatio = p / (1 - p);
+  const hash = (reinterpret<u64>(p) * 0x9e3779b97f4a7c15 + reinterpret<u64>(n)) * 0xc2b2ae3d27d4eb4f;
+  const entry = inversionCache + <usize>(hash >>> 55) * 32;
+  if (load<f64>(entry) != n || load<f64>(entry, 8) != p) {
+    store<f64>(entry, n);
+    store<f64>(entry, p, 8);
+    store<f64>(entry, exp(n * log1p(-p)), 16);
+    store<f64>(entry, p / (1 - p), 24);
+  }
+  const oddsRatio = load<f64>(entry, 24);
   let k: f64 = 0;
-  let probability = exp(n * log1p(-p));
+  let probability = load<f64>(entry, 16);
   let cumulative = probability;
   while (u >= cumulative && k < n) {
     probability *= ((n - k) / (k + 1)) * oddsRatio;
@@ -30,7 +42,21 @@ function binomialInversion(cursor: usize, n: f64, p: f64): f64 {
   return k;
 }
 
-function binomialRejection(cursor: usize, n: f64, p: f64): f64 {
+/**
+ * BTRS's constants depend on (n, p) only, and a chain's p often repeats (a maximum-likelihood p
+ * is k/M): they are kept in a small direct-mapped cache, computed exactly as below on a miss, so
+ * a hit changes nothing but the time.
+ */
+const BTRS_SLOTS: u64 = 512;
+const BTRS_FIELDS: usize = 12;
+const btrsCache = memory.data(<i32>(BTRS_SLOTS * BTRS_FIELDS * 8));
+
+/** The cache entry for (n, p), filled if it held another pair. Fields: n, p, spq, b, a, c, vR, r, alpha, mode, modeLog, stirling(mode) + stirling(n − mode) as two. */
+@inline
+function btrsConstants(n: f64, p: f64): usize {
+  const hash = (reinterpret<u64>(p) * 0x9e3779b97f4a7c15 + reinterpret<u64>(n)) * 0xc2b2ae3d27d4eb4f;
+  const entry = btrsCache + <usize>(hash >>> 55) * (BTRS_FIELDS << 3);
+  if (load<f64>(entry) == n && load<f64>(entry, 8) == p) return entry;
   const q = 1 - p;
   const spq = Math.sqrt(n * p * q);
   const b = 1.15 + 2.53 * spq;
@@ -40,6 +66,30 @@ function binomialRejection(cursor: usize, n: f64, p: f64): f64 {
   const r = p / q;
   const alpha = (2.83 + 5.1 / b) * spq;
   const mode = Math.floor((n + 1) * p);
+  store<f64>(entry, n);
+  store<f64>(entry, p, 8);
+  store<f64>(entry, spq, 16);
+  store<f64>(entry, b, 24);
+  store<f64>(entry, a, 32);
+  store<f64>(entry, c, 40);
+  store<f64>(entry, vR, 48);
+  store<f64>(entry, r, 56);
+  store<f64>(entry, alpha, 64);
+  store<f64>(entry, mode, 72);
+  store<f64>(entry, (mode + 0.5) * log((mode + 1) / (r * (n - mode + 1))), 80);
+  store<f64>(entry, stirlingTail(mode), 88);
+  return entry;
+}
+
+function binomialRejection(cursor: usize, n: f64, p: f64): f64 {
+  const entry = btrsConstants(n, p);
+  const b = load<f64>(entry, 24);
+  const a = load<f64>(entry, 32);
+  const c = load<f64>(entry, 40);
+  const vR = load<f64>(entry, 48);
+  const r = load<f64>(entry, 56);
+  const alpha = load<f64>(entry, 64);
+  const mode = load<f64>(entry, 72);
   while (true) {
     const u = openUnit(cursor) - 0.5;
     let v = openUnit(cursor);
@@ -48,11 +98,12 @@ function binomialRejection(cursor: usize, n: f64, p: f64): f64 {
     if (k < 0 || k > n) continue;
     if (us >= 0.07 && v <= vR) return k;
     v = log((v * alpha) / (a / (us * us) + b));
+    // The terms in the reference's order (src/rng/distributions/binomial.ts), the first from the cache.
     const bound =
-      (mode + 0.5) * log((mode + 1) / (r * (n - mode + 1))) +
+      load<f64>(entry, 80) +
       (n + 1) * log((n - mode + 1) / (n - k + 1)) +
       (k + 0.5) * log((r * (n - k + 1)) / (k + 1)) +
-      stirlingTail(mode) +
+      load<f64>(entry, 88) +
       stirlingTail(n - mode) -
       stirlingTail(k) -
       stirlingTail(n - k);

@@ -6,7 +6,7 @@
  * one value shared by every lane). Lane k's stream cursor is at cursorOf(k) (./stream.ts).
  */
 import { philox4, lanes0, lanes1, lanes2, lanes3 } from './philox';
-import { cursorOf, loadBlock, nextU24, nextWord, prefetchFirstBlocks, tieBits } from './stream';
+import { cursorOf, nextU24, nextWord, prefetchFirstBlocks, tieBits } from './stream';
 import { binomial, categorical, exponential, gamma, multinomial, normal, poisson } from './distributions';
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
@@ -106,10 +106,9 @@ function countBelow(cursor: usize, n: i32, threshold: u32): i32 {
       block += 4;
     }
   }
-  // The run ends on a word boundary; the cursor keeps the block of its last word.
-  const next = position + words;
-  store<u32>(cursor, next, 12);
-  if ((next & 3) != 0) loadBlock(cursor, next - 1);
+  // The run ends on a word boundary; a draw after it finds no block cached and computes its own.
+  store<u32>(cursor, position + words, 12);
+  store<u32>(cursor, 0, 32);
   return successes;
 }
 

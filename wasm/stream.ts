@@ -33,19 +33,17 @@ export function openStreams(lanes: usize, count: i32, generation: u32, tag: u32)
   }
 }
 
-/** Lane j's four words of the last philox4 call into `cursor`'s cache, as block 0. */
+/** The four SIMD results of philox4x, stored once so that each lane's words can be picked out. */
+const SCRATCH = memory.data(64);
+
+/** Lane j's four words (stored in SCRATCH) into `cursor`'s cache, as block 0. */
 @inline
-function cacheLane(cursor: usize, j: i32): void {
-  const lane = <usize>j << 2;
-  const scratch = memory.data(64);
-  v128.store(scratch, lanes0);
-  v128.store(scratch, lanes1, 16);
-  v128.store(scratch, lanes2, 32);
-  v128.store(scratch, lanes3, 48);
-  store<u32>(cursor, load<u32>(scratch + lane), 16);
-  store<u32>(cursor, load<u32>(scratch + 16 + lane), 20);
-  store<u32>(cursor, load<u32>(scratch + 32 + lane), 24);
-  store<u32>(cursor, load<u32>(scratch + 48 + lane), 28);
+function cacheLane(cursor: usize, j: usize): void {
+  const at = SCRATCH + (j << 2);
+  store<u32>(cursor, load<u32>(at), 16);
+  store<u32>(cursor, load<u32>(at, 16), 20);
+  store<u32>(cursor, load<u32>(at, 32), 24);
+  store<u32>(cursor, load<u32>(at, 48), 28);
   store<u32>(cursor, 1, 32);
 }
 
@@ -60,6 +58,10 @@ export function prefetchFirstBlocks(lanes: usize, count: i32): void {
     const c = cursorOf(load<u32>(lanes + (<usize>(k + 2) << 2)));
     const d = cursorOf(load<u32>(lanes + (<usize>(k + 3) << 2)));
     philox4x(load<u32>(a), load<u32>(b), load<u32>(c), load<u32>(d), load<u32>(a, 4), load<u32>(a, 8));
+    v128.store(SCRATCH, lanes0);
+    v128.store(SCRATCH, lanes1, 16);
+    v128.store(SCRATCH, lanes2, 32);
+    v128.store(SCRATCH, lanes3, 48);
     cacheLane(a, 0);
     cacheLane(b, 1);
     cacheLane(c, 2);

@@ -59,6 +59,9 @@ export class ChainTable {
   private readonly pseudo: Float64Array;
   private readonly stopsAtCollapse: boolean;
   private readonly eventCount: number;
+  /** 0: replace, 1: accumulate, 2: window (compared on every refit, so kept as a number). */
+  private readonly regime: 0 | 1 | 2;
+  private readonly withPrior: boolean;
 
   constructor(
     readonly model: FamilyModel,
@@ -84,6 +87,8 @@ export class ChainTable {
     model.pseudoStats(spec.prior, this.pseudo);
     this.stopsAtCollapse = !hasMitigation(spec);
     this.eventCount = model.events.length;
+    this.regime = spec.regime.kind === 'replace' ? 0 : spec.regime.kind === 'accumulate' ? 1 : 2;
+    this.withPrior = spec.prior > 0;
     this.collapseTime = new Int32Array(capacity);
     this.outcome = new Float64Array(capacity);
     this.generation = new Int32Array(capacity);
@@ -140,12 +145,11 @@ export class ChainTable {
    * frozen without mitigation); the caller stops at the horizon.
    */
   refit(lane: number): boolean {
-    const { model, spec } = this;
+    const model = this.model;
     const t = ++this.generation[lane];
-    const pooled = this.pool(lane, t);
-    let fitted = pooled;
-    if (spec.prior > 0) {
-      this.fitStats.set(pooled);
+    let fitted = this.regime === 0 ? this.drawnRows[lane] : this.pool(lane, t);
+    if (this.withPrior) {
+      this.fitStats.set(fitted);
       model.addStats(this.fitStats, this.pseudo);
       fitted = this.fitStats;
     }
@@ -154,7 +158,7 @@ export class ChainTable {
   }
 
   private observe(lane: number): boolean {
-    const { model } = this;
+    const model = this.model;
     const state = this.stateRows[lane];
     const t = this.generation[lane];
     for (let e = 0; e < this.eventCount; e++) {
@@ -168,21 +172,20 @@ export class ChainTable {
     return this.stopsAtCollapse && (this.collapseTime[lane] >= 0 || model.isFrozen(state));
   }
 
-  /** The data the fit sees under the run's regime. */
+  /** The data the fit sees under the accumulate or window regime. */
   private pool(lane: number, t: number): Float64Array {
-    const { model, spec } = this;
+    const model = this.model;
     const drawn = this.drawnRows[lane];
-    const regime = spec.regime;
-    if (regime.kind === 'replace') return drawn;
     const pooled = this.pooledRows[lane];
-    if (regime.kind === 'accumulate') {
+    if (this.regime === 1) {
       model.addStats(pooled, drawn);
       return pooled;
     }
     const window = this.windowRows[lane];
-    window[(t - 1) % regime.width].set(drawn);
+    const width = window.length;
+    window[(t - 1) % width].set(drawn);
     pooled.fill(0);
-    for (let i = 0; i < Math.min(t, regime.width); i++) model.addStats(pooled, window[i]);
+    for (let i = 0; i < Math.min(t, width); i++) model.addStats(pooled, window[i]);
     return pooled;
   }
 }

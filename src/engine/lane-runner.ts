@@ -111,7 +111,7 @@ export async function simulateChains(
       chainOfLane[lane] = chain;
       lanes.assign(lane, chain);
       const last = table.start(lane) || horizon === 0;
-      record(lane, last);
+      if (recordedChains > 0) record(lane, last);
       if (last) finish(lane);
       else active[activeCount++] = lane;
     }
@@ -120,10 +120,11 @@ export async function simulateChains(
       const pending = draw(t);
       if (pending !== undefined) await pending;
       let kept = 0;
+      const atHorizon = t === horizon;
       for (let k = 0; k < activeCount; k++) {
         const lane = active[k];
-        const last = table.refit(lane) || t === horizon;
-        record(lane, last);
+        const last = table.refit(lane) || atHorizon;
+        if (recordedChains > 0) record(lane, last);
         if (last) finish(lane);
         else active[kept++] = lane;
       }
