@@ -29,6 +29,9 @@ function cell(pointer: usize, stride: i32, lane: u32): usize {
   return pointer + ((<usize>lane * <usize>stride) << 3);
 }
 
+/** Every bit set: the mask of a full chunk. */
+const ALL = i8x16.splat(-1);
+
 /** The byte offset, within a 64-byte chunk of four blocks, of SIMD lane L of word W's vector. */
 @inline
 function chunkOffsets(w: i32): v128 {
@@ -87,14 +90,20 @@ function countBelow(cursor: usize, n: i32, threshold: u32): i32 {
     let block = position >>> 2;
     for (let done: i32 = 0; done < n; done += 64) {
       philox4(chain, generation, block, tag);
+      // Each comparison is −1 (true) or 0; subtracting them counts, at most 4 per byte lane.
+      const partial = n - done < 64;
       const inRange = i8x16.splat(<i8>min(n - done, 64));
-      for (let w = 0; w < 4; w++) {
-        const bytes = w == 0 ? lanes0 : w == 1 ? lanes1 : w == 2 ? lanes2 : lanes3;
-        const offsets = chunkOffsets(w);
-        const mask = i8x16.lt_u(offsets, inRange);
-        successes += popcnt(i8x16.bitmask(v128.and(i8x16.lt_u(bytes, high), mask)));
-        if (low > 0) {
-          let ties = i8x16.bitmask(v128.and(i8x16.eq(bytes, high), mask));
+      let below = v128.and(i8x16.lt_u(lanes0, high), partial ? i8x16.lt_u(chunkOffsets(0), inRange) : ALL);
+      below = i8x16.add(below, v128.and(i8x16.lt_u(lanes1, high), partial ? i8x16.lt_u(chunkOffsets(1), inRange) : ALL));
+      below = i8x16.add(below, v128.and(i8x16.lt_u(lanes2, high), partial ? i8x16.lt_u(chunkOffsets(2), inRange) : ALL));
+      below = i8x16.add(below, v128.and(i8x16.lt_u(lanes3, high), partial ? i8x16.lt_u(chunkOffsets(3), inRange) : ALL));
+      const counts = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(i8x16.neg(below)));
+      successes += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+      // Ties (one byte in 256) are settled one by one, from the tie stream.
+      if (low > 0 && v128.any_true(v128.or(v128.or(i8x16.eq(lanes0, high), i8x16.eq(lanes1, high)), v128.or(i8x16.eq(lanes2, high), i8x16.eq(lanes3, high))))) {
+        for (let w = 0; w < 4; w++) {
+          const bytes = w == 0 ? lanes0 : w == 1 ? lanes1 : w == 2 ? lanes2 : lanes3;
+          let ties = i8x16.bitmask(v128.and(i8x16.eq(bytes, high), i8x16.lt_u(chunkOffsets(w), inRange)));
           while (ties != 0) {
             const lane = ctz(ties);
             const offset = <u32>(((lane >>> 2) << 4) + (w << 2) + (lane & 3));
