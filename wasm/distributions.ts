@@ -189,49 +189,65 @@ export function gamma(cursor: usize, shape: f64): f64 {
 }
 
 /**
- * The conditional binomial probabilities of Multinomial(n, w/Σw) (src/rng/distributions/
- * multinomial.ts multinomialConditionals), from `length` weights at `weights` into `out`.
+ * Multinomial(n, w/Σw) by conditional binomials in category order; `scratch` holds `length`
+ * floats. The conditionals are multinomialConditionals', formed as they are used; a category
+ * of zero weight, or any once no trials are left, gets 0 without a draw — as the reference,
+ * whose binomial(0, ·) and binomial(·, 0) draw nothing.
  */
-export function multinomialConditionals(weights: usize, length: i32, out: usize): void {
+export function multinomial(cursor: usize, n: f64, weights: usize, length: i32, counts: usize, scratch: usize): void {
   let sum: f64 = 0;
   let lastPositive: i32 = -1;
   for (let j = length - 1; j >= 0; j--) {
     const w = load<f64>(weights + (<usize>j << 3));
     sum += w;
-    store<f64>(out + (<usize>j << 3), sum);
+    store<f64>(scratch + (<usize>j << 3), sum);
     if (lastPositive < 0 && w > 0) lastPositive = j;
   }
-  for (let j = 0; j < length; j++) {
-    const w = load<f64>(weights + (<usize>j << 3));
-    const at = out + (<usize>j << 3);
-    store<f64>(at, w <= 0 ? 0 : j == lastPositive ? 1 : Math.min(1, w / load<f64>(at)));
-  }
-}
-
-/** Multinomial(n, w/Σw) by conditional binomials in category order; `scratch` holds `length` floats. */
-export function multinomial(cursor: usize, n: f64, weights: usize, length: i32, counts: usize, scratch: usize): void {
-  multinomialConditionals(weights, length, scratch);
   let trialsLeft = n;
   for (let j = 0; j < length; j++) {
-    const count = binomial(cursor, trialsLeft, load<f64>(scratch + (<usize>j << 3)));
+    const w = load<f64>(weights + (<usize>j << 3));
+    let count: f64 = 0;
+    if (trialsLeft > 0 && w > 0) {
+      const q = j == lastPositive ? 1 : Math.min(1, w / load<f64>(scratch + (<usize>j << 3)));
+      count = binomial(cursor, trialsLeft, q);
+      trialsLeft -= count;
+    }
     store<f64>(counts + (<usize>j << 3), count);
-    trialsLeft -= count;
   }
 }
 
 /**
  * A categorical draw by inversion over cumulative weights (src/rng/distributions/categorical.ts):
- * the smallest j with u·total < cumulative[j]·2^24.
+ * the smallest j with u·total < cumulative[j]·2^24. The search starts from a guide of the
+ * categories the 256 top bytes of u can reach (categoricalGuide), so it looks at a few
+ * categories instead of log₂ K; the predicate and hence the category are the reference's.
  */
 @inline
-export function categorical(cursor: usize, cumulative: usize, length: i32): i32 {
-  const target = <f64>nextU24(cursor) * load<f64>(cumulative + (<usize>(length - 1) << 3));
-  let low: i32 = 0;
-  let high: i32 = length - 1;
+export function categorical(cursor: usize, cumulative: usize, length: i32, guide: usize): i32 {
+  const u = nextU24(cursor);
+  const target = <f64>u * load<f64>(cumulative + (<usize>(length - 1) << 3));
+  const top = <usize>(u >>> 16);
+  let low = load<i32>(guide + (top << 2));
+  let high = load<i32>(guide + ((top + 1) << 2));
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (load<f64>(cumulative + (<usize>middle << 3)) * 16777216.0 > target) high = middle;
     else low = middle + 1;
   }
   return low;
+}
+
+/**
+ * guide[b] = the category a uniform u = b·2^16 draws, b = 0 … 256 (257 int32s): every u whose
+ * top byte is b draws a category in [guide[b], guide[b + 1]], since the category drawn never
+ * decreases as u grows.
+ */
+export function categoricalGuide(cumulative: usize, length: i32, guide: usize): void {
+  const total = load<f64>(cumulative + (<usize>(length - 1) << 3));
+  let j: i32 = 0;
+  for (let b = 0; b <= 256; b++) {
+    const target = <f64>(b << 16) * total;
+    while (j < length - 1 && !(load<f64>(cumulative + (<usize>j << 3)) * 16777216.0 > target)) j++;
+    store<i32>(guide + (<usize>b << 2), j);
+  }
 }

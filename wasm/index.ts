@@ -7,7 +7,7 @@
  */
 import { philox4, lanes0, lanes1, lanes2, lanes3 } from './philox';
 import { cursorOf, nextU24, nextWord, prefetchFirstBlocks, tieBits } from './stream';
-import { binomial, categorical, exponential, gamma, multinomial, normal, poisson } from './distributions';
+import { binomial, categorical, categoricalGuide, exponential, gamma, multinomial, normal, poisson } from './distributions';
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
 export { setCursorBase, openStreams } from './stream';
@@ -28,6 +28,9 @@ function laneAt(lanes: usize, k: i32): u32 {
 function cell(pointer: usize, stride: i32, lane: u32): usize {
   return pointer + ((<usize>lane * <usize>stride) << 3);
 }
+
+/** The categorical sampler's guide (257 int32s), rebuilt for each lane's row. */
+const GUIDE = memory.data(257 * 4);
 
 /** Every bit set: the mask of a full chunk. */
 const ALL = i8x16.splat(-1);
@@ -297,8 +300,11 @@ export function categoricalCounts(lanes: usize, count: i32, n: i32, cumulative: 
     const row = cell(cumulative, cumulativeStride, lane);
     const out = cell(counts, countsStride, lane);
     memory.fill(out, 0, <usize>length << 3);
+    if (n <= 0) continue;
+    // One guide per distinct row (a stride-0 column shares the truth's row with every lane).
+    if (k == 0 || cumulativeStride != 0) categoricalGuide(row, length, GUIDE);
     for (let i = 0; i < n; i++) {
-      const at = out + (<usize>categorical(cursor, row, length) << 3);
+      const at = out + (<usize>categorical(cursor, row, length, GUIDE) << 3);
       store<f64>(at, load<f64>(at) + 1);
     }
   }
