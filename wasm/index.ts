@@ -11,7 +11,8 @@ import { binomial, categorical, categoricalGuide, exponential, gamma, multinomia
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
 export { setCursorBase, openStreams } from './stream';
-export { setConstants } from './math';
+export { setConstants, useHostMath } from './math';
+export { fdlibmCos, fdlibmLog } from './fdlibm';
 
 /** The first byte the host may use (after this module's static data). */
 export function heapBase(): usize {

@@ -1,20 +1,47 @@
 /**
- * The transcendental functions, imported from the host's JavaScript Math, so that every value
+ * The transcendental functions, as the host's JavaScript Math computes them, so that every value
  * the samplers compute is the reference path's (src/rng) bit for bit: WebAssembly's own
- * arithmetic (+ − × ÷ √ floor) is IEEE-exact like JavaScript's, but a log or cos written here
- * would round differently from V8's in about one case in ten.
+ * arithmetic (+ − × ÷ √ floor) is IEEE-exact like JavaScript's, but a libm's log or cos rounds
+ * differently from V8's in one case in ten or a hundred.
+ *
+ * V8 computes Math.log and Math.cos with fdlibm (src/base/ieee754.cc), so log and cos below are
+ * fdlibm too, written out (./fdlibm.ts): the same operations, the same results, without a call
+ * into JavaScript. The host checks that on points of its own before a run (useHostMath: a host
+ * whose Math is not fdlibm gets its own functions called instead), and the test suite checks
+ * every input Box–Muller can give them. exp, log1p and pow, off the hot paths, are always the
+ * host's.
  *
  * The constants the reference computes at load time are handed over by the host (setConstants)
  * rather than written twice.
  */
+import { fdlibmCos, fdlibmCosCovers, fdlibmLog } from './fdlibm';
+
 @external("env", "log")
-export declare function log(x: f64): f64;
+declare function hostLog(x: f64): f64;
+@external("env", "cos")
+declare function hostCos(x: f64): f64;
+
+/** Call the host's log and cos instead of fdlibm's (set when they disagree). */
+let hostMath = false;
+
+export function useHostMath(value: bool): void {
+  hostMath = value;
+}
+
+@inline
+export function log(x: f64): f64 {
+  return hostMath ? hostLog(x) : fdlibmLog(x);
+}
+
+@inline
+export function cos(x: f64): f64 {
+  return hostMath || !fdlibmCosCovers(x) ? hostCos(x) : fdlibmCos(x);
+}
+
 @external("env", "exp")
 export declare function exp(x: f64): f64;
 @external("env", "log1p")
 export declare function log1p(x: f64): f64;
-@external("env", "cos")
-export declare function cos(x: f64): f64;
 @external("env", "pow")
 export declare function pow(x: f64, y: f64): f64;
 

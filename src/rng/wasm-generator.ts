@@ -11,6 +11,7 @@ import { INVERSION_LIMIT } from '../constants.js';
 import { LANCZOS, LOG_FACTORIAL_TABLE, LOG_FACTORIAL_TABLE_SIZE, LOG_SQRT_2PI, STIRLING_TAIL_TABLE } from '../math/special.js';
 import { compiledScript } from '../package-files.js';
 import { TWO_PI } from './distributions/normal.js';
+import { U24_SCALE } from './uniform.js';
 import type { PhiloxKey } from './keys.js';
 import type { Column, LaneGenerator } from './lanes.js';
 import type { StreamTag } from './streams.js';
@@ -22,6 +23,9 @@ interface SamplerExports {
   setKey(k0: number, k1: number): void;
   setCursorBase(pointer: number): void;
   setConstants(limit: number, twoPi: number, logSqrt2Pi: number, logFactorials: number, stirlingTails: number, lanczos: number): void;
+  useHostMath(value: boolean): void;
+  fdlibmLog(x: number): number;
+  fdlibmCos(x: number): number;
   openStreams(lanes: number, count: number, generation: number, tag: number): void;
   philox(c0: number, c1: number, c2: number, c3: number): void;
   bernoulliCounts(lanes: number, count: number, n: number, p: number, pStride: number, out: number, outStride: number): void;
@@ -62,6 +66,36 @@ export function wasmGeneratorStatus(): { available: true } | { available: false;
 }
 
 const align = (bytes: number, to: number): number => Math.ceil(bytes / to) * to;
+
+/** Points at which the module's fdlibm log and cos are compared with this host's Math. */
+const MATH_CHECK_POINTS = 4096;
+let fdlibmVerdict: boolean | null = null;
+
+/**
+ * Whether the module's own log and cos (fdlibm, as V8 has them) give this host's Math.log and
+ * Math.cos exactly, at Box–Muller's inputs and across the doubles; if not, the module calls the
+ * host's (slower, same numbers). Checked once per thread.
+ */
+function fdlibmAgrees(exports: SamplerExports): boolean {
+  if (fdlibmVerdict !== null) return fdlibmVerdict;
+  let agrees = true;
+  let state = 0x9e3779b9;
+  const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0);
+  for (let i = 0; i < MATH_CHECK_POINTS && agrees; i++) {
+    const u = next() >>> 8;
+    const x = (u + 0.5) / U24_SCALE;
+    const angle = TWO_PI * (u / U24_SCALE);
+    const spread = 2 ** ((next() % 2000) - 1000) * (1 + next() / 2 ** 32);
+    agrees = exports.fdlibmLog(x) === Math.log(x) && exports.fdlibmCos(angle) === Math.cos(angle) && exports.fdlibmLog(spread) === Math.log(spread);
+  }
+  fdlibmVerdict = agrees;
+  return agrees;
+}
+
+/** Whether this thread's samplers use the module's own log and cos (see fdlibmAgrees). */
+export function wasmUsesOwnMath(): boolean | null {
+  return fdlibmVerdict;
+}
 
 export class WasmGenerator implements LaneGenerator {
   readonly active: Uint32Array;
@@ -113,6 +147,7 @@ export class WasmGenerator implements LaneGenerator {
     constants.set(STIRLING_TAIL_TABLE, LOG_FACTORIAL_TABLE_SIZE);
     constants.set(LANCZOS, 2 * LOG_FACTORIAL_TABLE_SIZE);
     this.exports.setConstants(INVERSION_LIMIT, TWO_PI, LOG_SQRT_2PI, constantsAt, constantsAt + LOG_FACTORIAL_TABLE_SIZE * 8, constantsAt + 2 * LOG_FACTORIAL_TABLE_SIZE * 8);
+    this.exports.useHostMath(!fdlibmAgrees(this.exports));
     this.exports.setKey(key[0], key[1]);
     this.exports.setCursorBase(cursorsAt);
     this.next = heapAt;
