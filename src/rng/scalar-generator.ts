@@ -70,27 +70,26 @@ export class ScalarGenerator implements LaneGenerator {
     return new Float64Array(floats);
   }
 
-  private each(visit: (lane: Lane, index: number) => void): void {
+  uniforms(per: number, out: Column): void {
     for (let k = 0; k < this.activeCount; k++) {
-      const index = this.active[k];
-      visit(this.lanes[index], index);
+      const l = this.active[k];
+      const lane = this.lanes[l];
+      for (let i = 0; i < per; i++) out.data[at(out, l) + i] = lane.stream.nextU24();
     }
   }
 
-  uniforms(per: number, out: Column): void {
-    this.each((lane, l) => {
-      for (let i = 0; i < per; i++) out.data[at(out, l) + i] = lane.stream.nextU24();
-    });
-  }
-
   bernoulliCounts(n: number, p: Column, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       out.data[at(out, l)] = lane.bernoulliCount(n, p.data[at(p, l)]);
-    });
+    }
   }
 
   spinMoments(samples: number, spins: number, p: Column, sum: Column, squares: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       // One run of decisions: spin k of sample s is decision s·spins + k.
       const threshold = bernoulliThreshold(p.data[at(p, l)]);
       lane.decisions.start();
@@ -98,19 +97,21 @@ export class ScalarGenerator implements LaneGenerator {
       let sumSquares = 0;
       for (let sample = 0; sample < samples; sample++) {
         let up = 0;
-        for (let k = 0; k < spins; k++) if (lane.decisions.next(threshold)) up++;
+        for (let spin = 0; spin < spins; spin++) if (lane.decisions.next(threshold)) up++;
         const m = 2 * up - spins;
         sumM += m;
         sumSquares += m * m;
       }
       sum.data[at(sum, l)] = sumM;
       squares.data[at(squares, l)] = sumSquares;
-    });
+    }
   }
 
   coupledSpinMoments(samples: number, spins: number, table: Column, sum: Column, squares: Column): void {
     const levels = spins + 1;
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const row = at(table, l);
       lane.decisions.start();
       let sumM = 0;
@@ -126,47 +127,59 @@ export class ScalarGenerator implements LaneGenerator {
       }
       sum.data[at(sum, l)] = sumM;
       squares.data[at(squares, l)] = sumSquares;
-    });
+    }
   }
 
   binomials(n: Column, p: Column, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       out.data[at(out, l)] = lane.binomial(n.data[at(n, l)], p.data[at(p, l)]);
-    });
+    }
   }
 
   poissons(mean: Column, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       out.data[at(out, l)] = lane.poisson(mean.data[at(mean, l)]);
-    });
+    }
   }
 
   poissonSums(n: number, mean: Column, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const value = mean.data[at(mean, l)];
       let total = 0;
       for (let i = 0; i < n; i++) total += lane.poisson(value);
       out.data[at(out, l)] = total;
-    });
+    }
   }
 
   exponentialSums(n: number, scale: Column, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const value = scale.data[at(scale, l)];
       let total = 0;
       for (let i = 0; i < n; i++) total += value * lane.exponential();
       out.data[at(out, l)] = total;
-    });
+    }
   }
 
   normals(out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       out.data[at(out, l)] = lane.normal();
-    });
+    }
   }
 
   normalMoments(n: number, mu: Column, variance: Column, mean: Column, m2: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const centre = mu.data[at(mu, l)];
       const sigma = Math.sqrt(variance.data[at(variance, l)]);
       // Welford's running mean and M2 over the points, one by one.
@@ -180,28 +193,34 @@ export class ScalarGenerator implements LaneGenerator {
       }
       mean.data[at(mean, l)] = running;
       m2.data[at(m2, l)] = sumSquares;
-    });
+    }
   }
 
   gammas(shape: number, out: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       out.data[at(out, l)] = lane.gamma(shape);
-    });
+    }
   }
 
   categoricalCounts(n: number, cumulative: Column, length: number, counts: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const row = cumulative.data.subarray(at(cumulative, l), at(cumulative, l) + length);
       const start = at(counts, l);
       counts.data.fill(0, start, start + length);
       for (let i = 0; i < n; i++) counts.data[start + lane.categorical(row, length)]++;
-    });
+    }
   }
 
   multinomials(n: Column, weights: Column, length: number, counts: Column): void {
-    this.each((lane, l) => {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
       const row = weights.data.subarray(at(weights, l), at(weights, l) + length);
       lane.multinomial(n.data[at(n, l)], row, length, counts.data.subarray(at(counts, l), at(counts, l) + length));
-    });
+    }
   }
 }
