@@ -17,6 +17,9 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { TOOL_VERSION } from '../version.js';
+import { machineDescription, type MachineDescription } from '../environment.js';
+
+export { machineDescription } from '../environment.js';
 import { PEER_FORMS, peerRequest, PEERS, type PeerName } from './peers.js';
 import { EngineProcess, findPeer, PeerProcess, type MeasuringProcess } from './processes.js';
 
@@ -74,7 +77,7 @@ export interface BenchReport {
   readonly tool: 'collapse-sim';
   readonly version: string;
   readonly configuration: Record<string, unknown>;
-  readonly machine: { readonly cpu: string; readonly cores: number; readonly memory_bytes: number; readonly node: string; readonly platform: string };
+  readonly machine: MachineDescription;
   readonly warm_up: readonly { engine: string; mode: SamplingMode; device: string; processor: Processor; seconds: number }[];
   /** Engines and peers not measured (absent, refused, or failed mid-run), with the reason. */
   readonly skipped: readonly { engine: string; mode: SamplingMode | null; reason: string }[];
@@ -124,16 +127,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 
 function interruptionName(reason: unknown): 'SIGINT' | 'SIGTERM' {
   return reason instanceof InterruptedError ? reason.signal : 'SIGINT';
-}
-
-export function machineDescription(): BenchReport['machine'] {
-  return {
-    cpu: cpus()[0]?.model.trim() ?? 'unknown',
-    cores: availableParallelism(),
-    memory_bytes: totalmem(),
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-  };
 }
 
 /** Validates the configuration for every mode up front: bad input fails before anything runs. */

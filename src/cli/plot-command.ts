@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { TopLevelSpec } from 'vega-lite';
 import { histogramSpec, outcomesSpec, PLOT_KINDS, readTrajectories, survivalSpec, trajectoriesSpec, type PlotKind } from '../analysis/plots.js';
 import { summarizeFiles } from '../analysis/summarize.js';
-import { writeSvgAndPng } from '../bench/plot.js';
+import { writeSvgAndPng } from '../analysis/render.js';
 import { readChainTable } from '../io/merge.js';
 import { UsageError } from '../spec/errors.js';
 import { parseChoice, parseNumber, parseText } from '../spec/parse.js';

@@ -6,19 +6,14 @@
  */
 import { UsageError } from '../spec/errors.js';
 import type { RunSpec } from '../spec/run-spec.js';
-import type { Engine } from './engine.js';
+import type { Engine, Exactness } from './engine.js';
 import { backendStatus as gpuBackendStatus, type BackendStatus as GpuBackendStatus } from './gpu/backends.js';
 import { GPU_BACKENDS, type GpuBackendName } from './gpu/names.js';
 import { ENGINE_BACKENDS } from './names.js';
 
 export { ENGINE_BACKENDS, BACKEND_CHOICES } from './names.js';
 
-/**
- * 'bit-exact': draws and results identical to the reference; 'near-exact': identical except
- * where a float32 rejection decision differs from float64 (rare); 'float32': the reference's
- * algorithms in float32 on the same stream positions, exact in law.
- */
-export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
+export type { Exactness } from './engine.js';
 
 export interface BackendStatus {
   readonly backend: string;

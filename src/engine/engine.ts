@@ -24,6 +24,14 @@ export function firstBatchStart(spec: RunSpec, options: EngineRunOptions): numbe
 }
 
 /**
+ * What an engine promises against the reference path. 'bit-exact': draws and results identical
+ * to the reference; 'near-exact': identical except where a float32 rejection decision differs
+ * from float64 (rare); 'float32': the reference's algorithms in float32 on the same stream
+ * positions, exact in law.
+ */
+export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
+
+/**
  * An engine turns a RunSpec into ChainBatches, in chain order, covering the chains of
  * chainRangeOf(spec): 0 .. spec.chains − 1, or the shard's block of them. Engines differ in speed, never in semantics: every draw is
  * addressed by (seed, chain, generation, tag, draw index).

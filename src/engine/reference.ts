@@ -13,11 +13,9 @@
  * for the discrete families, nothing can change) or when frozen; otherwise it runs all T
  * generations, so final parameters sample the long-run law.
  */
-import { FAMILIES } from '../families/index.js';
-import type { FamilyModel } from '../families/family.js';
 import { ScalarGenerator } from '../rng/scalar-generator.js';
 import { InterruptedError } from '../spec/errors.js';
-import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
+import { chainRangeOf, createFamilyModel, type RunSpec } from '../spec/run-spec.js';
 import { ChainTable } from './chain-table.js';
 import { emptyChainColumns, type ChainBatch } from './batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from './engine.js';
@@ -28,9 +26,7 @@ const YIELD_INTERVAL_MS = 50;
 /** Generations between looks at the clock. */
 const CLOCK_STRIDE = 64;
 
-export function createFamilyModel(spec: RunSpec): FamilyModel {
-  return FAMILIES[spec.family].create(spec.familyParams, spec);
-}
+export { createFamilyModel } from '../spec/run-spec.js';
 
 /**
  * Hooks that report progress and, every YIELD_INTERVAL_MS, let the event loop run (so signals

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Progress } from '../engine/batch.js';
-import { writeSvgAndPng } from '../bench/plot.js';
+import { writeSvgAndPng } from '../analysis/render.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { readChainTable } from '../io/merge.js';
 import type { Provenance } from '../io/provenance.js';
@@ -22,6 +22,7 @@ import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { Z95 } from '../stats/wilson.js';
 import { erfc } from '../math/special.js';
 import { TOOL_VERSION } from '../version.js';
+import type { MachineDescription } from '../environment.js';
 
 /** Chains per point: the small version (minutes on 2 cores) and --full (≥ 10⁵ per point). */
 export const ENSEMBLE_SIZES = {
@@ -480,3 +481,52 @@ export const fmtP = (p: number): string => (Number.isNaN(p) ? 'not finite' : p <
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
+
+/** What an experiment cost, in this run and (scaled by chains per point) in the full version. */
+export interface ExperimentCost {
+  readonly points: readonly PointRecord[];
+  /** Chain·generations of every point, read-back points included. */
+  readonly chainGenerations: number;
+  /** Chain·generations simulated by this process. */
+  readonly simulatedChainGenerations: number;
+  /** Wall time of this run's part (simulation, read-back and analysis). */
+  readonly seconds: number;
+  /** The full version's chain·generations and simulation seconds on this machine, scaled from these points by chains per point. */
+  readonly fullEstimate: { readonly chainGenerations: number; readonly seconds: number };
+}
+
+/** An experiment's result with what the context measured while it ran. */
+export type ExperimentRecord = ExperimentResult & ExperimentCost & { readonly datasets: readonly string[] };
+
+export interface ReproduceResult {
+  readonly tool: 'collapse-sim';
+  readonly version: string;
+  readonly command: string;
+  readonly full: boolean;
+  readonly seed: string;
+  readonly backend: string;
+  readonly chainsOverride: number | null;
+  readonly machine: MachineDescription;
+  readonly started: string;
+  readonly seconds: number;
+  /** Chain·generations of every point (read back or simulated). */
+  readonly chainGenerations: number;
+  readonly simulatedChainGenerations: number;
+  readonly experiments: readonly ExperimentRecord[];
+  readonly report: string;
+}
+
+/** One point of the plan, as `--plan` lists it. */
+export interface PlannedPoint {
+  readonly experiment: string;
+  readonly folder: string;
+  readonly point: string;
+  readonly kind: EnsembleKind | null;
+  readonly family: string;
+  readonly chains: number;
+  readonly generations: number;
+  readonly trajectories: string | null;
+  /** The point's other flags. */
+  readonly flags: Record<string, unknown>;
+}
+

@@ -6,7 +6,7 @@
  * with the same configuration is read back, so an interrupted run goes on where it stopped.
  */
 import { mkdirSync } from 'node:fs';
-import { machineDescription } from '../bench/harness.js';
+import { machineDescription } from '../environment.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { UsageError } from '../spec/errors.js';
 import { TOOL_VERSION } from '../version.js';
@@ -16,11 +16,17 @@ import {
   type ChainsOf,
   type EnsembleKind,
   type Experiment,
+  type ExperimentCost,
+  type ExperimentRecord,
   type ExperimentResult,
+  type PlannedPoint,
   type PlannedRun,
   type PointRecord,
+  type ReproduceResult,
   type ReproduceSettings,
 } from './context.js';
+
+export type { ExperimentCost, ExperimentRecord, PlannedPoint, ReproduceResult } from './context.js';
 import { coupling } from './coupling.js';
 import { fig1a, fig1b, fig1c, fig1d } from './fig1.js';
 import { gaussianVariance } from './gaussian-variance.js';
@@ -35,39 +41,6 @@ import { tailLoss } from './tail-loss.js';
 export const EXPERIMENTS: readonly Experiment[] = [fig1a, fig1b, fig1c, fig1d, coupling, mitigation, isingMitigation, multiMitigation, relaxation, motion, tailLoss, gaussianVariance];
 export const EXPERIMENT_NAMES = EXPERIMENTS.map((experiment) => experiment.id);
 
-/** What an experiment cost, in this run and (scaled by chains per point) in the full version. */
-export interface ExperimentCost {
-  readonly points: readonly PointRecord[];
-  /** Chain·generations of every point, read-back points included. */
-  readonly chainGenerations: number;
-  /** Chain·generations simulated by this process. */
-  readonly simulatedChainGenerations: number;
-  /** Wall time of this run's part (simulation, read-back and analysis). */
-  readonly seconds: number;
-  /** The full version's chain·generations and simulation seconds on this machine, scaled from these points by chains per point. */
-  readonly fullEstimate: { readonly chainGenerations: number; readonly seconds: number };
-}
-
-/** An experiment's result with what the context measured while it ran. */
-export type ExperimentRecord = ExperimentResult & ExperimentCost & { readonly datasets: readonly string[] };
-
-export interface ReproduceResult {
-  readonly tool: 'collapse-sim';
-  readonly version: string;
-  readonly command: string;
-  readonly full: boolean;
-  readonly seed: string;
-  readonly backend: string;
-  readonly chainsOverride: number | null;
-  readonly machine: ReturnType<typeof machineDescription>;
-  readonly started: string;
-  readonly seconds: number;
-  /** Chain·generations of every point (read back or simulated). */
-  readonly chainGenerations: number;
-  readonly simulatedChainGenerations: number;
-  readonly experiments: readonly ExperimentRecord[];
-  readonly report: string;
-}
 
 /** Parses --only: experiment names, comma-separated. */
 export function parseExperimentList(value: string): string[] {
@@ -82,20 +55,6 @@ const experimentNamed = (name: string): Experiment => EXPERIMENTS.find((experime
 /** Chains per point of each kind in a version (or the --chains override). */
 export function chainsOf(full: boolean, chains: number | null): ChainsOf {
   return (kind: EnsembleKind) => chains ?? ENSEMBLE_SIZES[full ? 'full' : 'small'][kind];
-}
-
-/** One point of the plan, as `--plan` lists it. */
-export interface PlannedPoint {
-  readonly experiment: string;
-  readonly folder: string;
-  readonly point: string;
-  readonly kind: EnsembleKind | null;
-  readonly family: string;
-  readonly chains: number;
-  readonly generations: number;
-  readonly trajectories: string | null;
-  /** The point's other flags. */
-  readonly flags: Record<string, unknown>;
 }
 
 /** Every point the selected experiments of a version run, without running anything. */

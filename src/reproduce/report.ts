@@ -4,8 +4,7 @@
  * interval, the prediction, the test and the verdict; what each experiment cost and what
  * the full version will cost; and the plan of points (`--plan`).
  */
-import { ALPHA, ENSEMBLE_SIZES, fmt, fmtP, markdownTable, SOURCES, type Claim, type ClaimOrigin } from './context.js';
-import type { PlannedPoint, ReproduceResult } from './index.js';
+import { ALPHA, ENSEMBLE_SIZES, fmt, fmtP, markdownTable, SOURCES, type Claim, type ClaimOrigin, type PlannedPoint, type ReproduceResult } from './context.js';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

@@ -3,7 +3,7 @@
  * the provenance of every output file) and everything an engine needs.
  */
 import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
-import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
+import { SAMPLING_MODES, type FamilyModel, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { BACKEND_CHOICES } from '../engine/names.js';
 import { UsageError } from './errors.js';
@@ -193,4 +193,9 @@ export function chainRangeOf(spec: Pick<RunSpec, 'chains' | 'shard'>): { first: 
 /** Whether any mitigation feeds the chain outside data (then it never stops early). */
 export function hasMitigation(spec: Pick<RunSpec, 'groundTruth' | 'prior' | 'l2'>): boolean {
   return spec.groundTruth > 0 || spec.prior > 0 || spec.l2 > 0;
+}
+
+/** The family model a resolved configuration describes (what every engine simulates). */
+export function createFamilyModel(spec: RunSpec): FamilyModel {
+  return FAMILIES[spec.family].create(spec.familyParams, spec);
 }

@@ -1,7 +1,7 @@
 /** What a gpu.js backend promises for a configuration against the reference path (src/verify.ts checks it). */
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import type { RunSpec } from '../../spec/run-spec.js';
-import type { Exactness } from '../backends.js';
+import type { Exactness } from '../engine.js';
 import { createFamilyModel } from '../reference.js';
 import { categoricalExactness } from './categorical.js';
 import type { GpuBackendName } from './names.js';

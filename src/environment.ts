@@ -1,0 +1,28 @@
+/**
+ * The machine and software a result was made with: recorded in benchmark reports, the
+ * reproduction report and every output file's provenance, so a file says what made it.
+ */
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+
+export interface MachineDescription {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memory_bytes: number;
+  readonly node: string;
+  readonly platform: string;
+}
+
+export function machineDescription(): MachineDescription {
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: availableParallelism(),
+    memory_bytes: totalmem(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** The operating system, as `uname -sr` would put it (e.g. "linux 6.1.0-18-amd64"). */
+export function operatingSystem(): string {
+  return `${platform()} ${release()}`;
+}
