@@ -1,12 +1,6 @@
 /** collapse-sim's library API: everything the CLI uses is here. */
-export { FAMILIES, FAMILY_NAMES } from './families/index.js';
-export type { ColumnSpec, FamilyDefinition, FamilyModel, FamilyName, SamplingMode } from './families/family.js';
-export { bernoulliTheory } from './families/bernoulli.js';
-export { categoricalTheory } from './families/categorical.js';
-export { gaussianTheory } from './families/gaussian.js';
-export { poissonTheory } from './families/poisson.js';
-export { exponentialTheory } from './families/exponential.js';
-export { isingTheory, IsingLevels } from './families/ising.js';
+export { FAMILIES, FAMILY_NAMES, type FamilyDescriptor, type FamilyName } from './families/index.js';
+export type { ColumnSpec, ExactTheory, FamilyModel, RunConfig, SamplingMode } from './families/family.js';
 export { philox4x32 } from './rng/philox.js';
 export { keyFromSeed } from './rng/keys.js';
 export { openStream, PhiloxStream, StreamTag, Xor4096Stream, type BitStream } from './rng/streams.js';

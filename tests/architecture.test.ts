@@ -5,8 +5,10 @@
  * fixture that breaks them.
  */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FAMILY_NAMES } from '../src/families/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -27,5 +29,31 @@ describe('module layering', () => {
   it('catches a back-tie and a type-only cycle (a fixture that has both)', () => {
     const found = violations(resolve(ROOT, 'tests/fixtures/layering'), ['src']);
     expect([...new Set(found.map((v) => v.rule))].sort()).toEqual(['io-below-engines', 'no-circular']);
+  });
+});
+
+describe('one place per family', () => {
+  it('no family is named in code outside src/families/ and kernels/ (the registry is asked instead)', () => {
+    const names = FAMILY_NAMES.join('|');
+    // Reproduce's experiments configure the paper's families by name, as a user's --config does;
+    // they never branch on one. Everything else must not name a family.
+    const allowed = /^src\/(families|reproduce)\//;
+    const offenders: string[] = [];
+    const visit = (directory: string): void => {
+      for (const entry of readdirSync(join(ROOT, directory), { withFileTypes: true })) {
+        const path = `${directory}/${entry.name}`;
+        if (entry.isDirectory()) visit(path);
+        else if (/\.ts$/.test(entry.name) && !allowed.test(path)) {
+          readFileSync(join(ROOT, path), 'utf8')
+            .split('\n')
+            .forEach((line, i) => {
+              const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+              if (new RegExp(`['"\`](${names})['"\`]`).test(code) || new RegExp(`families/(${names})/`).test(code)) offenders.push(`${path}:${i + 1}: ${line.trim()}`);
+            });
+        }
+      }
+    };
+    visit('src');
+    expect(offenders).toEqual([]);
   });
 });

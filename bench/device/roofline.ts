@@ -197,11 +197,13 @@ export async function bernoulliPerSampleWgsl(): Promise<string> {
   const { resolveRunSpec } = await import('../../src/spec/run-spec.js');
   const { createFamilyModel } = await import('../../src/engine/reference.js');
   const { PHILOX_STYLE_BY_BACKEND } = await import('../../kernels/philox.js');
-  const { gpuPlanFor } = await import('../../src/engine/gpu/plans/index.js');
+  const { gpuRouteFor } = await import('../../src/engine/gpu/routes.js');
   const { chainKernelRecipe } = await import('../../src/engine/gpu/plan.js');
   const { openBackend } = await import('../../src/engine/gpu/backends.js');
   const spec = resolveRunSpec({ family: 'bernoulli', samples: 100, chains: 1, mode: 'per-sample', seed: 'roofline', out: 'roofline.arrow' });
-  const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: PHILOX_STYLE_BY_BACKEND.webgpu });
+  const route = await gpuRouteFor(spec, 'webgpu');
+  if (typeof route === 'string' || route.kind !== 'chain') throw new Error('the Bernoulli configuration runs on a chain kernel');
+  const plan = route.plan({ spec, model: createFamilyModel(spec), style: PHILOX_STYLE_BY_BACKEND.webgpu });
   const recipe = chainKernelRecipe('webgpu', spec, plan);
   const opened = await openBackend('webgpu');
   try {

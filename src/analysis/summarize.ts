@@ -3,11 +3,8 @@
  * theory beside it where the family has one. Reads one file, several shard files or a
  * directory of them (checked as `merge` checks them), one table at a time.
  */
-import type { BernoulliParams } from '../families/bernoulli.js';
-import { bernoulliTheory } from '../families/bernoulli.js';
-import type { CategoricalParams } from '../families/categorical.js';
-import type { IsingParams } from '../families/ising.js';
-import { isingTheory } from '../families/ising.js';
+import type { ExactTheory } from '../families/family.js';
+import { FAMILIES } from '../families/index.js';
 import { checkShards, readChainTable, readShardHeaders } from '../io/merge.js';
 import type { Provenance } from '../io/provenance.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
@@ -47,36 +44,12 @@ export interface Summary {
   readonly theoryNote: string | null;
 }
 
-export interface ExactTheory {
-  readonly source: string;
-  /** P(τ ≤ t), t = 0 … T. */
-  readonly cdf: ArrayLike<number> | null;
-  readonly mean: number | null;
-  /** P(outcome = value), for a run in which every chain collapses. */
-  readonly outcome: ((value: number) => number) | null;
-}
+export type { ExactTheory } from '../families/family.js';
 
-/** The exact laws the plain loop (MLE, no mitigation) obeys, per family; null and why where there are none. */
+/** The exact laws the plain loop (MLE, no mitigation) obeys, from the family; why there are none where there are none. */
 export function exactTheory(spec: RunSpec): ExactTheory | string {
   if (hasMitigation(spec) || spec.regime.kind !== 'replace') return 'mitigated or non-replacing loops are not absorbed: no exact collapse law to compare';
-  if (spec.family === 'bernoulli') {
-    const p0 = (spec.familyParams as BernoulliParams).p0;
-    const law = bernoulliTheory.absorptionTime(spec.samples, p0, spec.generations);
-    return { source: `Wright–Fisher transition matrix, ${spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? p0 : 1 - p0) };
-  }
-  if (spec.family === 'ising') {
-    const params = spec.familyParams as IsingParams;
-    if (params.learn !== 'theta1' || params.initial.theta2 !== 0) return 'coupled spins (θ₂ ≠ 0 or learned) have no exact collapse law here';
-    const law = isingTheory.absorptionTime(params.spins, spec.samples, params.initial.m, spec.generations);
-    const up = isingTheory.polarisedUpProbability(params.initial.m);
-    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? up : 1 - up) };
-  }
-  if (spec.family === 'categorical') {
-    const params = spec.familyParams as CategoricalParams;
-    if (params.temperature !== 1 || params.topK !== null || params.topP !== 1) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
-    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
-  }
-  return `no exact collapse-time law for ${spec.family} (its variance and martingale laws are checked by the test suite)`;
+  return FAMILIES[spec.family].exactTheory(spec);
 }
 
 /** Horizons at which P(τ ≤ t) is shown: about 12, log-spaced over the collapse times seen, and T. */

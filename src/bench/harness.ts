@@ -20,7 +20,7 @@ import { TOOL_VERSION } from '../version.js';
 import { machineDescription, type MachineDescription } from '../environment.js';
 
 export { machineDescription } from '../environment.js';
-import { PEER_FORMS, peerRequest, PEERS, type PeerName } from './peers.js';
+import { peerRequest, PEERS, type PeerName } from './peers.js';
 import { EngineProcess, findPeer, PeerProcess, type MeasuringProcess } from './processes.js';
 
 export interface BenchConfig {
@@ -163,6 +163,8 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
   // Which engines and peers can run here at all (asked once, before any process starts).
   const engines: string[] = [];
   const processors = new Map<string, Processor>([['reference', 'cpu']]);
+  /** The form each peer draws in sufficient mode (binomial, multinomial, chi-square), from the family. */
+  const peerForms = new Map<string, string>();
   for (const engine of config.engines) {
     if (engine === 'reference') engines.push(engine);
     else if (ENGINE_BACKENDS.includes(engine)) {
@@ -216,6 +218,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
       const request = peerRequest(spec, peer.name);
       if ('refusal' in request) absent(peer.name, mode, request.refusal);
       else {
+        peerForms.set(peer.name, request.sufficientForm);
         try {
           workers.push(await PeerProcess.open(peer.name, peer.python, peer.device, request.request, signal));
         } catch (error) {
@@ -306,7 +309,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
           device: worker.device,
           processor: processorOf(worker.name),
           mode,
-          form: peer ? PEER_FORMS[spec.family][mode] : mode,
+          form: peer && mode === 'sufficient' ? peerForms.get(worker.name) ?? mode : mode,
           chains,
           samples: spec.samples,
           chain_generations_per_s: rate,

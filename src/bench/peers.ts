@@ -9,9 +9,7 @@
  *
  * Anything else is refused with the reason rather than timed on different work.
  */
-import type { BernoulliParams } from '../families/bernoulli.js';
-import type { CategoricalParams } from '../families/categorical.js';
-import type { GaussianParams } from '../families/gaussian.js';
+import { FAMILIES } from '../families/index.js';
 import type { RunSpec } from '../spec/run-spec.js';
 
 export const PEERS = ['numpy', 'jax', 'cupy'] as const;
@@ -48,34 +46,11 @@ export const PEER_DEFINITIONS: Readonly<Record<PeerName, PeerDefinition>> = {
 };
 
 /** Every peer's form of each of our modes, as its timings are labelled. */
-export const PEER_FORMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  bernoulli: { 'per-sample': 'per-sample', sufficient: 'binomial' },
-  categorical: { 'per-sample': 'per-sample', sufficient: 'multinomial' },
-  gaussian: { 'per-sample': 'per-sample', sufficient: 'chi-square' },
-};
-
-/** A peer's request for this run (chains and seed are added per measurement), or why it cannot run it. */
-export function peerRequest(spec: RunSpec, peer: PeerName = 'numpy'): { request: Record<string, unknown> } | { refusal: string } {
-  if (!(spec.family in PEER_FORMS)) return { refusal: `the ${peer} peer implements ${Object.keys(PEER_FORMS).join(', ')}, not ${spec.family}` };
-  const departures = [
-    spec.regime.kind !== 'replace' ? `--regime ${spec.regime.kind}` : null,
-    spec.groundTruth > 0 ? '--ground-truth' : null,
-    spec.prior > 0 ? '--prior' : null,
-    spec.l2 > 0 ? '--l2' : null,
-  ];
+/** A peer's request for this run (chains and seed are added per measurement) and its sufficient form, or why it cannot run it. */
+export function peerRequest(spec: RunSpec, peer: PeerName = 'numpy'): { request: Record<string, unknown>; sufficientForm: string } | { refusal: string } {
+  const answer = FAMILIES[spec.family].peerRequest(spec);
+  if (answer === null) return { refusal: `the ${peer} peer does not implement --family ${spec.family}` };
+  if (typeof answer === 'string') return { refusal: `${peer}: ${answer}` };
   const common = { family: spec.family, mode: spec.mode, samples: spec.samples, generations: spec.generations };
-  let request: Record<string, unknown>;
-  if (spec.family === 'bernoulli') {
-    request = { ...common, p0: (spec.familyParams as BernoulliParams).p0 };
-  } else if (spec.family === 'categorical') {
-    const params = spec.familyParams as CategoricalParams;
-    departures.push(params.temperature !== 1 ? '--temperature' : null, params.topK !== null ? '--top-k' : null, params.topP !== 1 ? '--top-p' : null);
-    request = { ...common, init: params.init };
-  } else {
-    const params = spec.familyParams as GaussianParams;
-    request = { ...common, mu0: params.mu0, var0: params.var0, estimator: params.estimator, collapse_threshold: params.collapseThreshold };
-  }
-  const used = departures.filter((flag): flag is string => flag !== null);
-  if (used.length > 0) return { refusal: `the ${peer} peer runs the plain loop only (no ${used.join(', ')})` };
-  return { request };
+  return { request: { ...common, ...answer.params }, sufficientForm: answer.sufficientForm };
 }

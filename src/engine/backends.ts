@@ -6,14 +6,15 @@
  */
 import { UsageError } from '../spec/errors.js';
 import type { RunSpec } from '../spec/run-spec.js';
-import type { Engine, Exactness } from './engine.js';
+import type { Engine } from './engine.js';
+import type { Exactness } from '../families/family.js';
 import { backendStatus as gpuBackendStatus, type BackendStatus as GpuBackendStatus } from './gpu/backends.js';
 import { GPU_BACKENDS, type GpuBackendName } from './gpu/names.js';
 import { ENGINE_BACKENDS } from './names.js';
 
 export { ENGINE_BACKENDS, BACKEND_CHOICES } from './names.js';
 
-export type { Exactness } from './engine.js';
+export type { Exactness } from '../families/family.js';
 
 export interface BackendStatus {
   readonly backend: string;
@@ -47,14 +48,9 @@ export async function backendRefusal(spec: RunSpec, backend: string): Promise<st
   assertKnownBackend(backend);
   if (spec.rng === 'seedrandom') return '--rng seedrandom is sequential and runs on --backend reference only';
   if (!isGpu(backend)) return null;
-  const { assertGpuSupports } = await import('./gpu/plans/index.js');
-  try {
-    assertGpuSupports(spec, backend);
-    return null;
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
+  const { gpuRouteFor } = await import('./gpu/routes.js');
+  const route = await gpuRouteFor(spec, backend);
+  return typeof route === 'string' ? route : null;
 }
 
 /** What `backend` promises for `spec` against the reference path. */

@@ -23,13 +23,7 @@ export function firstBatchStart(spec: RunSpec, options: EngineRunOptions): numbe
   return start;
 }
 
-/**
- * What an engine promises against the reference path. 'bit-exact': draws and results identical
- * to the reference; 'near-exact': identical except where a float32 rejection decision differs
- * from float64 (rare); 'float32': the reference's algorithms in float32 on the same stream
- * positions, exact in law.
- */
-export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
+export type { Exactness } from '../families/family.js';
 
 /**
  * An engine turns a RunSpec into ChainBatches, in chain order, covering the chains of

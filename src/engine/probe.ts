@@ -2,8 +2,9 @@
  * A short throughput probe of one engine, through the same Engine interface a run uses:
  * open it and run one chain for one generation (start-up: threads, module or kernel
  * compilation, timed apart because it is not throughput), then PROBE_CHAINS Bernoulli chains
- * (M = 100, per-sample) for PROBE_GENERATIONS generations.
+ * of the default family (M = 100, per-sample) for PROBE_GENERATIONS generations.
  */
+import { DEFAULT_FAMILY } from '../families/index.js';
 import { resolveRunSpec } from '../spec/run-spec.js';
 import { backendStatus, openBackend, type BackendStatus } from './backends.js';
 import type { Engine } from './engine.js';
@@ -20,7 +21,7 @@ export interface BackendProbe extends BackendStatus {
 }
 
 async function simulated(engine: Engine, chains: number, generations: number): Promise<number> {
-  const spec = resolveRunSpec({ family: 'bernoulli', samples: 100, chains, generations, seed: 'probe', out: 'probe.arrow', 'batch-size': chains });
+  const spec = resolveRunSpec({ family: DEFAULT_FAMILY, samples: 100, chains, generations, seed: 'probe', out: 'probe.arrow', 'batch-size': chains });
   let chainGenerations = 0;
   for await (const batch of engine.run(spec)) chainGenerations += batch.chainGenerations;
   return chainGenerations;

@@ -1,7 +1,9 @@
+/**
+ * A family's model: what every engine simulates, through flat float64 arrays (see the family
+ * contract in docs/architecture.md). The descriptor that wraps it — options, theory, GPU
+ * routes — is ./descriptor.ts; the registry of families is ./index.ts.
+ */
 import type { Column, LaneGenerator } from '../rng/lanes.js';
-import type { RawOptions } from '../spec/parse.js';
-
-export type FamilyName = 'bernoulli' | 'categorical' | 'gaussian' | 'poisson' | 'exponential' | 'ising';
 
 /**
  * How a generation's data are drawn. `per-sample`: the M data points one by one, their
@@ -40,6 +42,52 @@ export interface LoopConfig {
   readonly l2: number;
 }
 
+/** The data the fit sees: this generation's, everything so far, or the last W generations'. */
+export type Regime = { readonly kind: 'replace' } | { readonly kind: 'accumulate' } | { readonly kind: 'window'; readonly width: number };
+
+/**
+ * The part of a resolved run (RunSpec, src/spec/run-spec.ts) that a family and its engine
+ * routes read: the loop, the family's own parameters and the stream's seed — nothing about
+ * files, shards or backends.
+ */
+export interface RunConfig extends LoopConfig {
+  readonly family: string;
+  /** The family's own resolved parameters (see the family module). */
+  readonly familyParams: unknown;
+  readonly mode: SamplingMode;
+  readonly regime: Regime;
+  /** T: generations at most per chain. */
+  readonly generations: number;
+  /** The seed as text: `--seed 0` and `"seed": 0` are the same seed. */
+  readonly seed: string;
+}
+
+/** With ground truth, a prior or a penalty the degenerate model is not absorbing: chains run all T generations. */
+export function hasMitigation(config: Pick<LoopConfig, 'groundTruth' | 'prior' | 'l2'>): boolean {
+  return config.groundTruth > 0 || config.prior > 0 || config.l2 > 0;
+}
+
+/**
+ * What an engine (or a GPU route) promises against the reference path. 'bit-exact': draws and
+ * results identical to the reference; 'near-exact': identical except where a float32 rejection
+ * decision differs from float64 (rare); 'float32': the reference's algorithms in float32 on the
+ * same stream positions, exact in law.
+ */
+export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
+
+/**
+ * The exact laws of a configuration's plain loop (maximum likelihood, no mitigation) that
+ * summarize and plot set beside the estimates.
+ */
+export interface ExactTheory {
+  readonly source: string;
+  /** P(τ ≤ t), t = 0 … T. */
+  readonly cdf: ArrayLike<number> | null;
+  readonly mean: number | null;
+  /** P(outcome = value), for a run in which every chain collapses. */
+  readonly outcome: ((value: number) => number) | null;
+}
+
 /**
  * A first-passage event other than collapse, recorded as the first generation at which
  * `happened` holds (an int32 column, null if it never did).
@@ -68,7 +116,7 @@ export type LaneSampler = (states: Column, count: number, mode: SamplingMode, st
  * (sufficient statistics; stats[0] is always the number of data points).
  */
 export interface FamilyModel {
-  readonly family: FamilyName;
+  readonly family: string;
   readonly stateSize: number;
   readonly statsSize: number;
   /** Whether collapses can have an outcome (an absorbing value); else `outcome` is null. */
@@ -108,16 +156,6 @@ export interface FamilyModel {
   isFrozen(state: Float64Array): boolean;
   writeFinals(state: Float64Array, out: Float64Array): void;
   writeTrajectory(state: Float64Array, out: Float64Array): void;
-}
-
-/** A family: its flags, how they resolve, and how a resolved configuration becomes a model. */
-export interface FamilyDefinition<Params = unknown> {
-  readonly name: FamilyName;
-  readonly summary: string;
-  readonly options: readonly FamilyOption[];
-  /** Validates the family's flags (throws UsageError) and returns plain, JSON-able parameters. */
-  resolve(raw: RawOptions, loop: LoopConfig): Params;
-  create(params: Params, loop: LoopConfig): FamilyModel;
 }
 
 /** Element-wise addition, the pooling rule for every family whose statistics are sums. */

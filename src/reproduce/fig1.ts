@@ -7,7 +7,7 @@
  * mean-field: the pair term θ₂/N Σ_{i<j} s_i s_j), which its dataset's provenance records.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { IsingLevels } from '../families/ising.js';
+import { IsingLevels } from '../families/ising/index.js';
 import { chiSquaredSurvival, kolmogorovSurvival } from '../math/special.js';
 import { ksDiscrete, ksTwoSample } from '../stats/hypothesis.js';
 import { wilsonInterval } from '../stats/wilson.js';

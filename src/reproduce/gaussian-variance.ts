@@ -5,7 +5,7 @@
  * and t ψ′((M−1)/2). The drift is negative for both, so even the unbiased estimator, under
  * which σ² is a martingale, collapses.
  */
-import { gaussianTheory, type VarianceEstimator } from '../families/gaussian.js';
+import { gaussianTheory, type VarianceEstimator } from '../families/gaussian/index.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import {
   ALPHA,

@@ -10,7 +10,7 @@
  *   mass on any level reproduces itself. Stopped at absorption, E[φ̄₁,f] = φ̄₁,₀ and
  *   E[φ̄₁,f²] = E_θ₀[m²]/N².
  */
-import { IsingLevels, type CouplingScale } from '../families/ising.js';
+import { IsingLevels, type CouplingScale } from '../families/ising/index.js';
 import { TransientChain } from './theory.js';
 
 /** A model of the family given by its mean magnetisation per spin and θ₂: θ₁, the law of the up-spin count u of one sample, and its moments of m = 2u − N. */

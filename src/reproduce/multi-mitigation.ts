@@ -12,7 +12,7 @@
  *   above √(λ/(2M)) (Gaussian: the penalised fit's floor).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { IsingLevels } from '../families/ising.js';
+import { IsingLevels } from '../families/ising/index.js';
 import {
   ALPHA,
   SOURCES,

@@ -4,7 +4,7 @@
  * number of survivors is exact (each category against the rest is two-allele
  * Wright–Fisher); a sharper decoder (temperature < 1, top-k, top-p) should lose them faster.
  */
-import { parseInitialLaw } from '../families/categorical.js';
+import { parseInitialLaw } from '../families/categorical/index.js';
 import {
   ALPHA,
   SOURCES,

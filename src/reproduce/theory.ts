@@ -4,7 +4,7 @@
  * diffusion limit, which is the paper's "one curve" and is labelled as a limit wherever it
  * is used. The derivations are in docs/reproduction/theory.md.
  */
-import { logisticWithL2 } from '../families/bernoulli.js';
+import { logisticWithL2 } from '../families/bernoulli/index.js';
 import { binomialPmf } from '../stats/wright-fisher.js';
 
 /**

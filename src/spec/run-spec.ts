@@ -2,15 +2,16 @@
  * RunSpec: one run, validated and fully resolved. It is plain JSON (stored verbatim as
  * the provenance of every output file) and everything an engine needs.
  */
-import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
-import { SAMPLING_MODES, type FamilyModel, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
+import { DEFAULT_FAMILY, FAMILIES, FAMILY_NAMES, type FamilyName } from '../families/index.js';
+import { hasMitigation, SAMPLING_MODES, type FamilyModel, type LoopConfig, type Regime, type RunConfig, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { BACKEND_CHOICES } from '../engine/names.js';
 import { UsageError } from './errors.js';
 import { parseShard, shardOutputName, shardRange, type Shard } from './shard.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
 
-export type Regime = { readonly kind: 'replace' } | { readonly kind: 'accumulate' } | { readonly kind: 'window'; readonly width: number };
+export type { Regime } from '../families/family.js';
+export { hasMitigation } from '../families/family.js';
 
 export interface TrajectorySpec {
   /** Record every `every`-th generation (and the last one simulated). */
@@ -20,18 +21,12 @@ export interface TrajectorySpec {
   readonly out: string;
 }
 
-export interface RunSpec extends LoopConfig {
+/** A resolved run: the family's configuration (RunConfig) and everything about where it runs and what it writes. */
+export interface RunSpec extends RunConfig {
   readonly family: FamilyName;
-  /** The family's own resolved parameters (see the family module). */
-  readonly familyParams: unknown;
   readonly chains: number;
-  readonly generations: number;
-  /** The seed as text: `--seed 0` and `"seed": 0` are the same seed. */
-  readonly seed: string;
   readonly rng: RngKind;
-  readonly mode: SamplingMode;
   readonly backend: string;
-  readonly regime: Regime;
   /** Chains per record batch (bounds memory; never changes results). */
   readonly batchSize: number;
   readonly out: string;
@@ -60,7 +55,7 @@ export interface CommonOption {
 }
 
 export const COMMON_OPTIONS: readonly CommonOption[] = [
-  { flag: 'family', valueName: '<name>', description: `exponential family: ${FAMILY_NAMES.join(', ')}`, defaultValue: 'bernoulli' },
+  { flag: 'family', valueName: '<name>', description: `exponential family: ${FAMILY_NAMES.join(', ')}`, defaultValue: DEFAULT_FAMILY },
   { flag: 'samples', valueName: '<M>', description: 'synthetic points drawn per generation, an integer ≥ 1', defaultValue: '100' },
   { flag: 'chains', valueName: '<n>', description: `independent chains, 1..${MAX_CHAINS}`, defaultValue: '10000' },
   { flag: 'generations', valueName: '<T>', description: 'generations at most per chain (chains not collapsed by then are censored)', defaultValue: '100000' },
@@ -113,7 +108,7 @@ export function defaultTrajectoriesPath(out: string): string {
 
 /** Validates raw options (from flags and config) into a RunSpec. Throws UsageError. */
 export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BACKENDS): RunSpec {
-  const family = given(raw, 'family') ? parseChoice(raw['family'], 'family', FAMILY_NAMES) : 'bernoulli';
+  const family = given(raw, 'family') ? parseChoice(raw['family'], 'family', FAMILY_NAMES) : DEFAULT_FAMILY;
   const definition = FAMILIES[family];
 
   // A flag of another family is a mistake worth naming, not something to ignore.
@@ -134,6 +129,8 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
     : 100000;
   const seed = given(raw, 'seed') ? parseText(raw['seed'], 'seed') : '0';
   const mode = given(raw, 'mode') ? parseChoice(raw['mode'], 'mode', SAMPLING_MODES) : 'per-sample';
+  const modes = FAMILIES[family].modes;
+  if (!modes.includes(mode)) throw new UsageError(`--mode ${mode} is not offered by --family ${family} (it samples in ${modes.join(', ')} mode)`);
   const rng = given(raw, 'rng') ? parseChoice(raw['rng'], 'rng', RNG_KINDS) : 'philox';
   const backend = given(raw, 'backend') ? parseChoice(raw['backend'], 'backend', backends) : backends[0];
   const groundTruth = given(raw, 'ground-truth')
@@ -191,9 +188,6 @@ export function chainRangeOf(spec: Pick<RunSpec, 'chains' | 'shard'>): { first: 
 }
 
 /** Whether any mitigation feeds the chain outside data (then it never stops early). */
-export function hasMitigation(spec: Pick<RunSpec, 'groundTruth' | 'prior' | 'l2'>): boolean {
-  return spec.groundTruth > 0 || spec.prior > 0 || spec.l2 > 0;
-}
 
 /** The family model a resolved configuration describes (what every engine simulates). */
 export function createFamilyModel(spec: RunSpec): FamilyModel {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { histogramSpec, outcomesSpec, survivalSpec } from '../../src/analysis/plots.js';
 import { summarizeFiles } from '../../src/analysis/summarize.js';
-import { bernoulliTheory } from '../../src/families/bernoulli.js';
+import { bernoulliTheory } from '../../src/families/bernoulli/index.js';
 import { cliIn, temporaryDirectory } from '../helpers.js';
 
 const [directory, cleanup] = temporaryDirectory();

@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bernoulliTheory } from '../../src/families/bernoulli.js';
-import { isingTheory } from '../../src/families/ising.js';
+import { bernoulliTheory } from '../../src/families/bernoulli/index.js';
+import { isingTheory } from '../../src/families/ising/index.js';
 import { kaplanMeier, restrictedMean, survivalAt, survivalQuantile } from '../../src/stats/survival.js';
 import { cliIn, temporaryDirectory } from '../helpers.js';
 

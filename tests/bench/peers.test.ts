@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { findPeer, peerSeed, runPeerOnce } from '../../src/bench/processes.js';
 import { PEERS, peerRequest, type PeerName } from '../../src/bench/peers.js';
 import { packageRoot } from '../../src/package-files.js';
-import { bernoulliTheory } from '../../src/families/bernoulli.js';
+import { bernoulliTheory } from '../../src/families/bernoulli/index.js';
 import { chiSquareHomogeneity, ksDiscrete, ksTwoSample } from '../../src/stats/hypothesis.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { expectPValue, expectWithinStandardErrors, simulate } from '../helpers.js';

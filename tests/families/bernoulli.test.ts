@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulliTheory, logisticWithL2 } from '../../src/families/bernoulli.js';
+import { bernoulliTheory, logisticWithL2 } from '../../src/families/bernoulli/index.js';
 import { ksDiscrete } from '../../src/stats/hypothesis.js';
 import { expectPValue, expectWithinStandardErrors, mean, simulate, variance, varianceStandardError } from '../helpers.js';
 

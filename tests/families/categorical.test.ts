@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalFamily, categoricalTheory, parseInitialLaw, softmaxWithL2 } from '../../src/families/categorical.js';
+import { categoricalFamily, categoricalTheory, parseInitialLaw, softmaxWithL2 } from '../../src/families/categorical/index.js';
 import type { LoopConfig } from '../../src/families/family.js';
 import { column } from '../../src/rng/lanes.js';
 import { StreamTag } from '../../src/rng/streams.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exponentialMeanWithL2, exponentialTheory } from '../../src/families/exponential.js';
+import { exponentialMeanWithL2, exponentialTheory } from '../../src/families/exponential/index.js';
 import { expectWithinStandardErrors, mean, simulate, variance, varianceStandardError } from '../helpers.js';
 
 const CHAINS = 20000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussianTheory, gaussianWithL2, poolMoments } from '../../src/families/gaussian.js';
+import { gaussianTheory, gaussianWithL2, poolMoments } from '../../src/families/gaussian/index.js';
 import { expectWithinStandardErrors, mean, simulate, variance, varianceStandardError } from '../helpers.js';
 
 const CHAINS = 20000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isingFamily, isingTheory, IsingLevels, type IsingParams } from '../../src/families/ising.js';
+import { isingFamily, isingTheory, IsingLevels, type IsingParams } from '../../src/families/ising/index.js';
 import type { LoopConfig } from '../../src/families/family.js';
 import { column } from '../../src/rng/lanes.js';
 import { StreamTag } from '../../src/rng/streams.js';

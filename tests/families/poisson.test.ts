@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poissonTheory, poissonWithL2 } from '../../src/families/poisson.js';
+import { poissonTheory, poissonWithL2 } from '../../src/families/poisson/index.js';
 import { ksDiscrete } from '../../src/stats/hypothesis.js';
 import { expectPValue, expectWithinStandardErrors, mean, simulate } from '../helpers.js';
 

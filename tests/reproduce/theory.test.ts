@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createFamilyModel } from '../../src/engine/reference.js';
-import { IsingLevels } from '../../src/families/ising.js';
-import { gaussianTheory } from '../../src/families/gaussian.js';
+import { IsingLevels } from '../../src/families/ising/index.js';
+import { gaussianTheory } from '../../src/families/gaussian/index.js';
 import { chiSquaredSurvival, logGamma, regularizedGammaP, regularizedGammaQ } from '../../src/math/special.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { binomialPmf, wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';

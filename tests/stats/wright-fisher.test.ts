@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binomialPmf, solveLinear, wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';
-import { bernoulliTheory } from '../../src/families/bernoulli.js';
+import { bernoulliTheory } from '../../src/families/bernoulli/index.js';
 
 describe('Wright–Fisher exact law', () => {
   it('reproduces a case solvable by hand: 2 copies, p₀ = ½', () => {

@@ -6,20 +6,19 @@
  * or on how chains are split over worker threads: every draw is addressed by
  * (seed, chain, generation, tag, draw).
  */
-import { FAMILIES } from '../../families/index.js';
 import type { FamilyModel } from '../../families/family.js';
-import { InterruptedError } from '../../spec/errors.js';
-import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
+import type { GpuPlan } from '../../families/routes.js';
+import { InterruptedError, UsageError } from '../../spec/errors.js';
+import { chainRangeOf, createFamilyModel, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { openBackend, type GpuBackendName, type OpenBackend } from './backends.js';
 import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRecipe, type KernelRunner } from './kernel-runner.js';
-import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT, type GpuPlan } from './plan.js';
-import { gpuPathFor, gpuPlanFor } from './plans/index.js';
-import { isingLevelsPlan } from './plans/ising-levels.js';
+import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT } from './plan.js';
+import { gpuRouteFor } from './routes.js';
 import { hostFitGroupLimit, hostFitRecipe, runHostFit } from './host-fit.js';
-import { runCategorical } from './categorical.js';
+import { runWeightsPipeline } from './weights-pipeline.js';
 
 /** A call should take about this long: long enough to amortise overhead, far from driver watchdogs. */
 const TARGET_CALL_MS = 300;
@@ -58,21 +57,22 @@ export class GpuEngine implements Engine {
   }
 
   async *run(spec: RunSpec, options: EngineRunOptions = {}): AsyncGenerator<ChainBatch> {
-    const model = FAMILIES[spec.family].create(spec.familyParams, spec);
+    const model = createFamilyModel(spec);
     const style = PHILOX_STYLE_BY_BACKEND[this.opened.backend];
-    const path = gpuPathFor(spec);
-    if (path === 'categorical') {
-      // K weights per chain: a pipeline of kernels per generation (categorical.ts).
-      yield* runCategorical(this.opened, spec, model, options);
+    const route = await gpuRouteFor(spec, this.opened.backend);
+    if (typeof route === 'string') throw new UsageError(route);
+    if (route.kind === 'pipeline') {
+      // K weights per chain: a pipeline of kernels per generation (weights-pipeline.ts).
+      yield* runWeightsPipeline(this.opened, spec, model, route.plan(spec), options);
       return;
     }
-    if (path === 'host-fit') {
-      const plan = isingLevelsPlan(spec, model, style);
+    if (route.kind === 'host-fit') {
+      const plan = route.plan(spec, model, style);
       const runner = await this.runnerFor(hostFitRecipe(this.opened.backend, spec, plan));
       yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend]), options);
       return;
     }
-    const plan = gpuPlanFor({ spec, model, style });
+    const plan = route.plan({ spec, model, style });
     const runner = await this.runnerFor(chainKernelRecipe(this.opened.backend, spec, plan));
     const advancer = new ChainAdvancer(runner, spec, plan, model);
     let chainsDone = 0;

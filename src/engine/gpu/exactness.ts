@@ -1,17 +1,15 @@
 /** What a gpu.js backend promises for a configuration against the reference path (src/verify.ts checks it). */
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
-import type { RunSpec } from '../../spec/run-spec.js';
-import type { Exactness } from '../engine.js';
-import { createFamilyModel } from '../reference.js';
-import { categoricalExactness } from './categorical.js';
+import type { Exactness } from '../../families/family.js';
+import { createFamilyModel, type RunSpec } from '../../spec/run-spec.js';
 import type { GpuBackendName } from './names.js';
-import { isingLevelsPlan } from './plans/ising-levels.js';
-import { gpuPathFor, gpuPlanFor } from './plans/index.js';
+import { gpuRouteFor } from './routes.js';
 
-export function gpuExactness(spec: RunSpec, backend: GpuBackendName): Exactness {
-  const path = gpuPathFor(spec);
-  if (path === 'categorical') return categoricalExactness(spec);
+export async function gpuExactness(spec: RunSpec, backend: GpuBackendName): Promise<Exactness> {
+  const route = await gpuRouteFor(spec, backend);
+  if (typeof route === 'string') throw new Error(`no GPU route: ${route}`);
   const style = PHILOX_STYLE_BY_BACKEND[backend];
-  if (path === 'host-fit') return isingLevelsPlan(spec, createFamilyModel(spec), style).exactness;
-  return gpuPlanFor({ spec, model: createFamilyModel(spec), style }).exactness;
+  if (route.kind === 'pipeline') return route.plan(spec).exactness;
+  if (route.kind === 'host-fit') return route.plan(spec, createFamilyModel(spec), style).exactness;
+  return route.plan({ spec, model: createFamilyModel(spec), style }).exactness;
 }

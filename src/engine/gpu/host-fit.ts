@@ -14,27 +14,18 @@ import { emptyChainColumns, type ChainBatch } from '../batch.js';
 import { ChainTable } from '../chain-table.js';
 import { PlainLaneSet, simulateChains } from '../lane-runner.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
-import type { KernelArgument, KernelRecipe, KernelRunner } from './kernel-runner.js';
+import type { KernelRecipe, KernelRunner } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
-import { keyLimbs, type GpuPlan } from './plan.js';
+import { keyLimbs } from './plan.js';
+import type { HostFitPlan } from '../../families/routes.js';
+
+export type { HostFitPlan } from '../../families/routes.js';
 
 /** Floats before a chain's sampler parameters in its input row: chain index limbs, active flag. */
 export const HOST_FIT_HEADER = 3;
 /** Thread indices are floats in GL: the rows of one call stay below 2^24 floats. */
 const ELEMENT_LIMIT = 2 ** 24;
 
-export interface HostFitPlan {
-  /** Kernel (rows, generation, keyH0, keyL0, keyH1, keyL1, …constants) → four floats per chain. */
-  readonly source: string;
-  readonly constants: readonly KernelArgument[];
-  /** Sampler parameters per chain, after the header. */
-  readonly parameterWidth: number;
-  readonly exactness: GpuPlan['exactness'];
-  /** The sampler's parameters for a model state, into `row` (parameterWidth floats). */
-  writeParameters(state: Float64Array, row: Float32Array): void;
-  /** A generation's statistics (model draws plus ground truth) from the kernel's four floats. */
-  readStatistics(output: Float32Array, stats: Float64Array): void;
-}
 
 export function hostFitRecipe(backend: GpuBackendName, spec: Pick<RunSpec, 'seed'>, plan: HostFitPlan): KernelRecipe {
   const width = HOST_FIT_HEADER + plan.parameterWidth;

@@ -1,65 +1,37 @@
 /**
- * What the GPU engine needs from a family: a kernel (one thread per chain, four float
- * slots of state in and out, the last two always the collapse code and the generation
- * reached), its scalar arguments, and how to turn final slots back into the reference's
- * per-chain results.
+ * The toolkit a family's GPU module (src/families/<name>.gpu.ts) builds its chain-kernel plan
+ * with (the plan types are src/families/routes.ts): a kernel is one thread per chain, four float
+ * slots of state in and out, the last two always the collapse code and the generation reached.
  */
-import type { FamilyModel } from '../../families/family.js';
+import { hasMitigation, type FamilyModel, type RunConfig } from '../../families/family.js';
+import type { ChainOutcome, GpuPlan } from '../../families/routes.js';
 import { keyFromSeed } from '../../rng/keys.js';
-import { hasMitigation, type RunSpec } from '../../spec/run-spec.js';
 import { chainPadding, INPUT_WIDTH, type KernelRecipe } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
+
+/** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
+export const EXACT_LIMIT = 2 ** 23;
+/** The smallest collapse floor a float32 kernel resolves (normal numbers start at 1.2e-38). */
+export const FLOAT32_FLOOR = 1e-30;
 
 /** Slot 2 holds the collapse code (−1 = not collapsed), slot 3 the generation reached. */
 export const COLLAPSE_SLOT = 2;
 export const RUN_SLOT = 3;
 
-export interface ChainOutcome {
-  collapseTime: number;
-  outcome: number;
-}
-
-export interface GpuPlan {
-  readonly source: string;
-  /** Kernel arguments after (state, generations, horizon, keyH0, keyL0, keyH1, keyL1): numbers or tables. */
-  readonly scalars: readonly (number | Float32Array)[];
-  /** Mirrors the reference: with no mitigation a chain stops at its first collapse. */
-  readonly stopAtCollapse: boolean;
-  /**
-   * 'bit-exact': draws and results identical to the reference; 'near-exact': identical
-   * except where a float32 rejection decision differs from float64 (rare); 'float32': the
-   * reference's algorithms in float32 on the same stream positions, exact in law.
-   */
-  readonly exactness: 'bit-exact' | 'near-exact' | 'float32';
-  /** The four state slots every chain starts from. */
-  readonly initialSlots: Float32Array;
-  /** Collapse time (−1: none) and outcome (NaN: none) from a collapse code. */
-  decodeCollapse(code: number): ChainOutcome;
-  /** The reference model's state after the chain's last simulated generation. */
-  modelState(slots: Float32Array, out: Float64Array): void;
-}
-
-export interface GpuPlanContext {
-  readonly spec: RunSpec;
-  readonly model: FamilyModel;
-  /** The Philox arithmetic of the backend (see kernels/philox.js). */
-  readonly style: string;
-}
-
 /** The fit of a configuration: maximum likelihood, MAP (a prior), or an L2 penalty (with or without a prior). */
-export function fitKind(spec: RunSpec): 'mle' | 'prior' | 'l2' {
+export function fitKind(spec: RunConfig): 'mle' | 'prior' | 'l2' {
   return spec.l2 > 0 ? 'l2' : spec.prior > 0 ? 'prior' : 'mle';
 }
 
 /** The GPU kernels know two regimes (window:W runs on the reference path). */
-export function regimeKind(spec: RunSpec): 'replace' | 'accumulate' {
+export function regimeKind(spec: RunConfig): 'replace' | 'accumulate' {
   return spec.regime.kind === 'accumulate' ? 'accumulate' : 'replace';
 }
 
 /** The loop settings every chain kernel takes from the spec; each family's plan adds its own. */
 export interface KernelLoop {
   readonly style: string;
-  readonly mode: RunSpec['mode'];
+  readonly mode: RunConfig['mode'];
   readonly samples: number;
   readonly groundTruth: number;
   readonly regime: 'replace' | 'accumulate';
@@ -68,7 +40,7 @@ export interface KernelLoop {
   readonly stopAtCollapse: boolean;
 }
 
-export function kernelLoop(spec: RunSpec, style: string): KernelLoop {
+export function kernelLoop(spec: RunConfig, style: string): KernelLoop {
   return { style, mode: spec.mode, samples: spec.samples, groundTruth: spec.groundTruth, regime: regimeKind(spec), fit: fitKind(spec), stopAtCollapse: !hasMitigation(spec) };
 }
 
@@ -93,7 +65,7 @@ export function decodeCollapseTime(code: number): ChainOutcome {
  * given the generations run), plus the prior's pseudo-observations — as the reference fits.
  */
 export function refitFromSlots(
-  spec: RunSpec,
+  spec: RunConfig,
   model: FamilyModel,
   fill: (slots: Float32Array, run: number, stats: Float64Array) => void,
 ): GpuPlan['modelState'] {
@@ -120,7 +92,7 @@ export function keyLimbs(seed: string): [number, number, number, number] {
 }
 
 /** A plan's chain kernel, called as (rows, generations, horizon, key limbs…, scalars…). */
-export function chainKernelRecipe(backend: GpuBackendName, spec: Pick<RunSpec, 'generations' | 'seed'>, plan: Pick<GpuPlan, 'source' | 'scalars'>): KernelRecipe {
+export function chainKernelRecipe(backend: GpuBackendName, spec: Pick<RunConfig, 'generations' | 'seed'>, plan: Pick<GpuPlan, 'source' | 'scalars'>): KernelRecipe {
   return {
     backend,
     source: plan.source,

@@ -3,11 +3,12 @@
  * Wright–Fisher chain with M copies: p_{t+1} = k/M, k ~ Binomial(M, p_t); absorbing
  * states p ∈ {0, 1}, reached at 1 with probability p₀.
  */
-import { fillActive, sharedValue, shifted } from '../rng/lanes.js';
-import { solveIncreasing } from '../math/roots.js';
-import { given, parseNumber, type RawOptions } from '../spec/parse.js';
-import { wrightFisherAbsorption, type AbsorptionLaw } from '../stats/wright-fisher.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { fillActive, sharedValue, shifted } from '../../rng/lanes.js';
+import { solveIncreasing } from '../../math/roots.js';
+import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
+import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface BernoulliParams {
   /** Initial P(x = 1). */
@@ -74,7 +75,8 @@ function createModel(params: BernoulliParams, loop: LoopConfig): FamilyModel {
   };
 }
 
-export const bernoulliFamily: FamilyDefinition<BernoulliParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const bernoulliParts = describeFamily({
   name: 'bernoulli',
   summary: 'Bernoulli(p): Wright–Fisher with M copies; absorbed at p = 0 or 1',
   options: [
@@ -86,8 +88,17 @@ export const bernoulliFamily: FamilyDefinition<BernoulliParams> = {
     const truthP = given(raw, 'truth-p') ? parseNumber(raw['truth-p'], 'truth-p', PROBABILITY) : p0;
     return { p0, truthP };
   },
+  modes: SAMPLING_MODES,
+  exactTheory(config) {
+    const p0 = (config.familyParams as BernoulliParams).p0;
+    const law = bernoulliTheory.absorptionTime(config.samples, p0, config.generations);
+    return { source: `Wright–Fisher transition matrix, ${config.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? p0 : 1 - p0) };
+  },
+  peerRequest(config) {
+    return peerDepartures(config) ?? { params: { p0: (config.familyParams as BernoulliParams).p0 }, sufficientForm: 'binomial' };
+  },
   create: createModel,
-};
+});
 
 /** Exact theory for pure maximum likelihood with data of the last generation only. */
 export const bernoulliTheory = {

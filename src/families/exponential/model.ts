@@ -3,11 +3,12 @@
  * generation, so ln(mean) drifts by ψ(M) − ln M < 0 per step. Collapse is the first
  * generation with mean_t ≤ ε mean₀.
  */
-import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
-import { digamma, trigamma } from '../math/special.js';
-import { given, parseNumber, type RawOptions } from '../spec/parse.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
-import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from './gaussian.js';
+import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
+import { digamma, trigamma } from '../../math/special.js';
+import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
+import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 
 export interface ExponentialParams {
   readonly rate0: number;
@@ -76,7 +77,8 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
   };
 }
 
-export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const exponentialParts = describeFamily({
   name: 'exponential',
   summary: 'Exponential(rate): ln(mean) drifts down by ψ(M) − ln M per generation until mean ≤ ε mean₀',
   options: [
@@ -91,8 +93,11 @@ export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
     const truthRate = given(raw, 'truth-rate') ? parseNumber(raw['truth-rate'], 'truth-rate', positive) : rate0;
     return { rate0, collapseThreshold, truthRate };
   },
+  modes: SAMPLING_MODES,
+  exactTheory: () => 'no exact collapse-time law for exponential (its variance and martingale laws are checked by the test suite)',
+  peerRequest: () => null,
   create: createModel,
-};
+});
 
 /** Exact theory for pure maximum likelihood, replace regime. */
 export const exponentialTheory = {

@@ -6,12 +6,14 @@
  * since E[Δ ln σ²] = ψ((M−1)/2) − ln((M−1)/2) < 0 (Shumailov et al. 2024, Thm 3.1).
  * Collapse is the first generation with σ²_t ≤ ε σ²₀.
  */
-import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
-import { digamma, trigamma } from '../math/special.js';
-import { solveIncreasing } from '../math/roots.js';
-import { UsageError } from '../spec/errors.js';
-import { given, parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
-import { floatColumn, type FamilyDefinition, type FamilyModel, type FamilyOption, type LoopConfig } from './family.js';
+import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
+import { digamma, trigamma } from '../../math/special.js';
+import { solveIncreasing } from '../../math/roots.js';
+import { UsageError } from '../../spec/errors.js';
+import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
+import { SAMPLING_MODES, floatColumn, type FamilyModel, type FamilyOption, type LoopConfig } from '../family.js';
+import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export type VarianceEstimator = 'mle' | 'unbiased';
 export const VARIANCE_ESTIMATORS: readonly VarianceEstimator[] = ['mle', 'unbiased'];
@@ -26,21 +28,6 @@ export interface GaussianParams {
   readonly truthVar: number;
 }
 
-export const DEFAULT_COLLAPSE_THRESHOLD = 1e-6;
-export const COLLAPSE_THRESHOLD_RULE = { min: 0, max: 1, minOpen: true, maxOpen: true };
-export function parseCollapseThreshold(raw: RawOptions): number {
-  return given(raw, 'collapse-threshold')
-    ? parseNumber(raw['collapse-threshold'], 'collapse-threshold', COLLAPSE_THRESHOLD_RULE)
-    : DEFAULT_COLLAPSE_THRESHOLD;
-}
-
-/** Shared by the two families whose collapse is a threshold crossing (gaussian, exponential). */
-export const COLLAPSE_THRESHOLD_OPTION: FamilyOption = {
-  flag: 'collapse-threshold',
-  valueName: '<ε>',
-  description: 'collapse when the variance (gaussian) or mean (exponential) falls to ε times its start, in (0, 1)',
-  defaultValue: String(DEFAULT_COLLAPSE_THRESHOLD),
-};
 
 /** Chan, Golub & LeVeque's pairwise update of (n, mean, M2). */
 export function poolMoments(into: Float64Array, from: Float64Array): void {
@@ -153,7 +140,8 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
   };
 }
 
-export const gaussianFamily: FamilyDefinition<GaussianParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const gaussianParts = describeFamily({
   name: 'gaussian',
   summary: 'Gaussian(μ, σ²): σ² shrinks (MLE) or random-walks down (unbiased) until σ² ≤ ε σ²₀',
   options: [
@@ -181,8 +169,14 @@ export const gaussianFamily: FamilyDefinition<GaussianParams> = {
     }
     return { mu0, var0, estimator, collapseThreshold, truthMu, truthVar };
   },
+  modes: SAMPLING_MODES,
+  exactTheory: () => 'no exact collapse-time law for gaussian (its variance and martingale laws are checked by the test suite)',
+  peerRequest(config) {
+    const params = config.familyParams as GaussianParams;
+    return peerDepartures(config) ?? { params: { mu0: params.mu0, var0: params.var0, estimator: params.estimator, collapse_threshold: params.collapseThreshold }, sufficientForm: 'chi-square' };
+  },
   create: createModel,
-};
+});
 
 /** Exact theory for replace-regime fits on M points, no mitigation. */
 export const gaussianTheory = {

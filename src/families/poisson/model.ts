@@ -3,10 +3,11 @@
  * S_{t+1} = Σx ~ Poisson(S_t), a critical Galton–Watson process with Poisson(1)
  * offspring, so λ = 0 is reached with probability 1 (but E[τ] = ∞: the tail is ~2/t).
  */
-import { fillActive, laneScratch, shifted } from '../rng/lanes.js';
-import { solveIncreasing } from '../math/roots.js';
-import { given, parseNumber, type RawOptions } from '../spec/parse.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
+import { solveIncreasing } from '../../math/roots.js';
+import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface PoissonParams {
   readonly lambda0: number;
@@ -69,7 +70,8 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
   };
 }
 
-export const poissonFamily: FamilyDefinition<PoissonParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const poissonParts = describeFamily({
   name: 'poisson',
   summary: 'Poisson(λ): a critical Galton–Watson process; absorbed at λ = 0',
   options: [
@@ -82,8 +84,11 @@ export const poissonFamily: FamilyDefinition<PoissonParams> = {
     const truthLambda = given(raw, 'truth-lambda') ? parseNumber(raw['truth-lambda'], 'truth-lambda', rate) : lambda0;
     return { lambda0, truthLambda };
   },
+  modes: SAMPLING_MODES,
+  exactTheory: () => 'no exact collapse-time law for poisson (its variance and martingale laws are checked by the test suite)',
+  peerRequest: () => null,
   create: createModel,
-};
+});
 
 /** Exact theory for pure maximum likelihood, replace regime. */
 export const poissonTheory = {

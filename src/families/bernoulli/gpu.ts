@@ -1,7 +1,9 @@
-import { bernoulliKernelSource } from '../../../../kernels/bernoulli.js';
-import type { BernoulliParams } from '../../../families/bernoulli.js';
-import { U24_SCALE } from '../../../rng/uniform.js';
-import { fittedCount, kernelLoop, refitFromSlots, type GpuPlan, type GpuPlanContext } from '../plan.js';
+/** Bernoulli on a gpu.js backend: the chain kernel of kernels/bernoulli.js. */
+import { bernoulliKernelSource } from '../../../kernels/bernoulli.js';
+import { fittedCount, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
+import { U24_SCALE } from '../../rng/uniform.js';
+import type { BernoulliParams } from './model.js';
+import type { FamilyGpu, GpuPlan, GpuPlanContext } from '../routes.js';
 
 export function bernoulliPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
   const params = spec.familyParams as BernoulliParams;
@@ -25,3 +27,7 @@ export function bernoulliPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     }),
   };
 }
+
+export const gpu: FamilyGpu = {
+  route: () => ({ kind: 'chain', plan: bernoulliPlan }),
+};

@@ -5,21 +5,22 @@
  * π_{j,0}. The sampler can be reshaped like a language model's decoder (temperature,
  * then top-k, then top-p), which accelerates the loss of rare categories.
  */
-import { TOP_P_TOLERANCE } from '../constants.js';
-import { column, fillActive, laneScratch, sharedValue, shifted } from '../rng/lanes.js';
-import { lambertWOfExp } from '../math/lambert-w.js';
-import { solveIncreasing } from '../math/roots.js';
-import { UsageError } from '../spec/errors.js';
-import { given, parseNumber, type RawOptions } from '../spec/parse.js';
+import { TOP_P_TOLERANCE } from '../../constants.js';
+import { column, fillActive, laneScratch, sharedValue, shifted } from '../../rng/lanes.js';
+import { lambertWOfExp } from '../../math/lambert-w.js';
+import { solveIncreasing } from '../../math/roots.js';
+import { UsageError } from '../../spec/errors.js';
+import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
 import {
+  SAMPLING_MODES,
   addSums,
   eventColumn,
   floatColumn,
   intColumn,
-  type FamilyDefinition,
   type FamilyModel,
   type LoopConfig,
-} from './family.js';
+} from '../family.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface CategoricalParams {
   readonly categories: number;
@@ -261,7 +262,8 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
   };
 }
 
-export const categoricalFamily: FamilyDefinition<CategoricalParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const categoricalParts = describeFamily({
   name: 'categorical',
   summary: 'Categorical(π₁..π_K): multi-allele Wright–Fisher; tails go extinct, then one survivor',
   options: [
@@ -285,8 +287,19 @@ export const categoricalFamily: FamilyDefinition<CategoricalParams> = {
     const topP = given(raw, 'top-p') ? parseNumber(raw['top-p'], 'top-p', { min: 0, max: 1, minOpen: true }) : 1;
     return { categories, init, initSpec, truth, temperature, topK, topP };
   },
+  modes: SAMPLING_MODES,
+  exactTheory(config) {
+    const params = config.familyParams as CategoricalParams;
+    if (decoderReshapes(params)) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
+    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
+  },
+  peerRequest(config) {
+    const params = config.familyParams as CategoricalParams;
+    const decoder = [params.temperature !== 1 ? '--temperature' : null, params.topK !== null ? '--top-k' : null, params.topP !== 1 ? '--top-p' : null];
+    return peerDepartures(config, decoder) ?? { params: { init: params.init }, sufficientForm: 'multinomial' };
+  },
   create: createModel,
-};
+});
 
 /** Exact theory for the neutral chain (maximum likelihood, no reshaping, no mitigation). */
 export const categoricalTheory = {

@@ -16,21 +16,22 @@
  * integer statistics; a point mass on a level other than ±N is absorbing without being
  * polarised ("frozen").
  */
-import { column, fillActive, laneScratch, sharedValue, shifted, withActiveSubset } from '../rng/lanes.js';
-import { logChoose } from '../math/special.js';
-import { solveIncreasing } from '../math/roots.js';
-import { UsageError } from '../spec/errors.js';
-import { given, parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
-import { wrightFisherAbsorption, type AbsorptionLaw } from '../stats/wright-fisher.js';
+import { column, fillActive, laneScratch, sharedValue, shifted, withActiveSubset } from '../../rng/lanes.js';
+import { logChoose } from '../../math/special.js';
+import { solveIncreasing } from '../../math/roots.js';
+import { UsageError } from '../../spec/errors.js';
+import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
+import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
 import {
+  SAMPLING_MODES,
   addSums,
   eventColumn,
   floatColumn,
-  type FamilyDefinition,
   type FamilyEvent,
   type FamilyModel,
   type LoopConfig,
-} from './family.js';
+} from '../family.js';
+import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export type IsingLearn = 'theta1' | 'theta1,theta2';
 export const ISING_LEARN: readonly IsingLearn[] = ['theta1', 'theta1,theta2'];
@@ -513,7 +514,8 @@ function resolveModelSpec(
   return { m, theta1: levels.theta1ForMagnetisation(m, theta2), theta2 };
 }
 
-export const isingFamily: FamilyDefinition<IsingParams> = {
+/** The family's description; ./index.ts adds its GPU routes. */
+export const isingParts = describeFamily({
   name: 'ising',
   summary: 'mean-field Ising model of N spins; absorbed when fully polarised (all up or all down)',
   options: [
@@ -542,8 +544,17 @@ export const isingFamily: FamilyDefinition<IsingParams> = {
       : initial;
     return { spins, learn, couplingScale, initial, truth };
   },
+  modes: SAMPLING_MODES,
+  exactTheory(config) {
+    const params = config.familyParams as IsingParams;
+    if (params.learn !== 'theta1' || params.initial.theta2 !== 0) return 'coupled spins (θ₂ ≠ 0 or learned) have no exact collapse law here';
+    const law = isingTheory.absorptionTime(params.spins, config.samples, params.initial.m, config.generations);
+    const up = isingTheory.polarisedUpProbability(params.initial.m);
+    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * config.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? up : 1 - up) };
+  },
+  peerRequest: () => null,
   create: createModel,
-};
+});
 
 /** Exact theory for θ₂ = 0 with only θ₁ learned (pure maximum likelihood, replace regime). */
 export const isingTheory = {

@@ -1,6 +1,6 @@
 /**
- * Categorical closed loop as a pipeline of gpu.js kernels, one generation per pass. A chain
- * holds K weights, more than one thread can return, so each kernel works over (chain,
+ * The weights pipeline (the categorical family's GPU route, src/engine/gpu/weights-pipeline.ts)
+ * as gpu.js kernels, one generation per pass. A chain holds K weights, more than one thread can return, so each kernel works over (chain,
  * category) or (chain, block) pairs laid out flat: element x of a [n·K] array is chain
  * ⌊x/K⌋, category x mod K. Mirrors src/families/categorical.ts.
  *

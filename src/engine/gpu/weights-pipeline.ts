@@ -1,9 +1,10 @@
 /**
- * The categorical family on a gpu.js backend: a pipeline of kernels per generation (see
- * kernels/categorical.js). Generations run in rounds of up to ROUND_GENERATIONS: within a
- * round, finished chains are masked by the kernels (their counts and status frozen), and
- * only at its end are the counts and status read back, finished chains retired and the
- * rest compacted. On webgpu the intermediate arrays never leave the GPU within a round
+ * The weights pipeline, the GPU route of families whose model is K weights drawn through an
+ * optional decoder (a WeightsPipelinePlan, src/families/routes.ts; the categorical family's):
+ * a pipeline of kernels per generation (kernels/weights-pipeline.js). Generations run in
+ * rounds of up to ROUND_GENERATIONS: within a round, finished chains are masked by the
+ * kernels (their counts and status frozen), and only at its end are the counts and status
+ * read back, finished chains retired and the rest compacted. On webgpu the intermediate arrays never leave the GPU within a round
  * (gpu.js pipeline mode); the other backends hand arrays back by nature. Results do not
  * depend on the round length: every draw is addressed by (chain, generation).
  */
@@ -16,13 +17,13 @@ import {
   thresholdsKernelSource,
   uploadKernelSource,
   weightsKernelSource,
-} from '../../../kernels/categorical.js';
+} from '../../../kernels/weights-pipeline.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
-import { decoderReshapes, decoderWeights, type CategoricalParams } from '../../families/categorical.js';
-import type { FamilyModel } from '../../families/family.js';
+import { hasMitigation, type FamilyModel } from '../../families/family.js';
+import type { WeightsPipelinePlan } from '../../families/routes.js';
 import { U24_SCALE } from '../../rng/uniform.js';
 import { InterruptedError } from '../../spec/errors.js';
-import { chainRangeOf, hasMitigation, type RunSpec } from '../../spec/run-spec.js';
+import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { OpenBackend } from './backends.js';
@@ -137,19 +138,21 @@ function tile(row: Float32Array, copies: number): Float32Array {
   return out;
 }
 
-/** The exactness the categorical pipeline offers for a configuration. */
-export function categoricalExactness(spec: RunSpec): 'bit-exact' | 'float32' {
-  const params = spec.familyParams as CategoricalParams;
-  return spec.mode === 'per-sample' && spec.prior === 0 && spec.l2 === 0 && !decoderReshapes(params) ? 'bit-exact' : 'float32';
-}
-
-export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model: FamilyModel, options: EngineRunOptions): AsyncGenerator<ChainBatch> {
-  const params = spec.familyParams as CategoricalParams;
-  const K = params.categories;
+export async function* runWeightsPipeline(
+  opened: OpenBackend,
+  spec: RunSpec,
+  model: FamilyModel,
+  plan: WeightsPipelinePlan,
+  options: EngineRunOptions,
+): AsyncGenerator<ChainBatch> {
+  // The observe kernel records one event, the first extinction of a category present at the start.
+  if (model.events.length !== 1) throw new Error('the weights pipeline records one event (the first extinction) per chain');
+  const K = plan.categories;
   const style = PHILOX_STYLE_BY_BACKEND[opened.backend];
   const perSample = spec.mode === 'per-sample';
   const accumulate = spec.regime.kind === 'accumulate';
-  const reshape = decoderReshapes(params);
+  const reshape = plan.decoder !== null;
+  const decoder = plan.decoder ?? { temperature: 1, topK: K, topP: 1 };
   const countsAreWeights = spec.prior === 0 && !reshape;
   const stopAtCollapse = !hasMitigation(spec);
   const truthCount = spec.groundTruth;
@@ -160,26 +163,25 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   const make = (source: string) => StageKernel.create(gpu, opened.backend, source, pipelined);
 
   // Generation 1 samples from the initial law (through the decoder), exactly as the reference.
-  const order = Array.from({ length: K }, (_, j) => j);
   const firstWeights = new Float64Array(K);
-  if (reshape) decoderWeights(params, params.init, firstWeights, order);
-  else firstWeights.set(params.init);
-  const truth = Float32Array.from(params.truth);
-  const truthThresholds = referenceThresholds(params.truth, K);
-  const truthSuffix = suffixSums(params.truth, K);
+  if (reshape) plan.decode(plan.initial, firstWeights);
+  else firstWeights.set(plan.initial);
+  const truth = Float32Array.from(plan.truth);
+  const truthThresholds = referenceThresholds(plan.truth, K);
+  const truthSuffix = suffixSums(plan.truth, K);
   const firstThresholds = referenceThresholds(firstWeights, K);
   const firstSuffix = suffixSums(firstWeights, K);
 
   const kernels = {
     upload: pipelined ? make(uploadKernelSource()) : null,
-    weights: reshape || spec.prior > 0 ? make(weightsKernelSource({ K, temperature: params.temperature, topK: params.topK ?? K, topP: params.topP })) : null,
+    weights: reshape || spec.prior > 0 ? make(weightsKernelSource({ K, temperature: decoder.temperature, topK: decoder.topK, topP: decoder.topP })) : null,
     thresholds: perSample ? make(thresholdsKernelSource({ K, exact: countsAreWeights })) : null,
     suffix: perSample ? null : make(suffixKernelSource({ K })),
     draws: perSample ? make(drawsKernelSource(style, { K, count: spec.samples, tag: 0, fixedThresholds: false })) : null,
     truthDraws: perSample && truthCount > 0 ? make(drawsKernelSource(style, { K, count: truthCount, tag: 1, fixedThresholds: true })) : null,
     tally: perSample ? make(tallyKernelSource({ K, count: spec.samples, truthCount, accumulate, stopAtCollapse })) : null,
     multinomial: perSample ? null : make(multinomialKernelSource(style, { K, count: spec.samples, truthCount, accumulate, stopAtCollapse })),
-    observe: make(observeKernelSource({ K, initialSurvivors: params.init.filter((p) => p > 0).length, stopAtCollapse })),
+    observe: make(observeKernelSource({ K, initialSurvivors: plan.initial.filter((p) => p > 0).length, stopAtCollapse })),
   };
   /** A host array as the pipeline's input: uploaded once into a GPU buffer (webgpu), else as it is. */
   const device = async (values: Float32Array): Promise<DeviceArray> => (kernels.upload ? kernels.upload.call(values.length, values) : values);
@@ -196,7 +198,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   /** The reference model after `run` generations with data counts `counts`. */
   const modelState = (counts: Float32Array, offset: number, run: number): Float64Array => {
     if (run === 0) {
-      state.set(params.init);
+      state.set(plan.initial);
       return state;
     }
     stats[0] = accumulate ? run * n : n;
@@ -241,8 +243,8 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
         let counts: Float32Array = new Float32Array(chains.length * K);
         let status: Float32Array = new Float32Array(chains.length * 4);
         // Generation 0: a law with one category is already collapsed.
-        const initialSurvivors = params.init.filter((p) => p > 0);
-        const initialOutcome = initialSurvivors.length === 1 ? params.init.findIndex((p) => p > 0) : -1;
+        const initialSurvivors = plan.initial.filter((p) => p > 0);
+        const initialOutcome = initialSurvivors.length === 1 ? plan.initial.findIndex((p) => p > 0) : -1;
         for (let i = 0; i < chains.length; i++) status.set([initialOutcome >= 0 ? 0 : -1, initialOutcome, -1, 0], i * 4);
         chains.forEach((chain) => record(chain, counts, 0, 0));
 

@@ -1,7 +1,9 @@
-import { poissonKernelSource, poissonThresholds } from '../../../../kernels/poisson.js';
-import type { PoissonParams } from '../../../families/poisson.js';
-import { POISSON_INVERSION_LIMIT } from '../../../rng/distributions/poisson.js';
-import { fittedCount, kernelLoop, refitFromSlots, type GpuPlan, type GpuPlanContext } from '../plan.js';
+/** Poisson on a gpu.js backend: the chain kernel of kernels/poisson.js. */
+import { poissonKernelSource, poissonThresholds } from '../../../kernels/poisson.js';
+import { fittedCount, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
+import { POISSON_INVERSION_LIMIT } from '../../rng/distributions/poisson.js';
+import type { PoissonParams } from './model.js';
+import type { FamilyGpu, GpuPlan, GpuPlanContext } from '../routes.js';
 
 /** Thresholds per λ: below the inversion limit the CDF reaches 1 − 2^−24 by k = 31. */
 const TABLE_WIDTH = 48;
@@ -44,3 +46,7 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     }),
   };
 }
+
+export const gpu: FamilyGpu = {
+  route: () => ({ kind: 'chain', plan: poissonPlan }),
+};
