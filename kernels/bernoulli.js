@@ -19,6 +19,7 @@
  * per point = N) and only the L2 fit differs (N tanh θ₁ + cθ₁ = E[m], p = σ(2θ₁)).
  */
 import { chainKernel } from './chain.js';
+import { solveIncreasing } from './fits.js';
 import { kernelGenerator } from './philox.js';
 import { binomialSample, countDecisions, exactThreshold, spinLevelsSample, streamReader, U24 } from './sampling.js';
 
@@ -52,29 +53,23 @@ export const bernoulliKernelSource = kernelGenerator(function bernoulliKernelSou
       modelP.push(
         `const c = l2 * ${copies} / nu;`,
         `const target = ${copies} * (2 * eta - 1);`,
-        `let lo = (target - ${copies}) / c; let hi = (target + ${copies}) / c; let theta = 0.5 * (lo + hi);`,
-        'for (let it = 0; it < 80; it++) {',
-        '  const th = Math.tanh(theta);',
-        `  const f = ${copies} * th + c * theta - target;`,
-        '  if (f > 0) hi = theta; else lo = theta;',
-        `  let next = theta - f / (${copies} * (1 - th * th) + c);`,
-        '  if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);',
-        '  theta = next;',
-        '}',
+        solveIncreasing({
+          low: `(target - ${copies}) / c`,
+          high: `(target + ${copies}) / c`,
+          valueAndSlope: (x, f, d) => `const th = Math.tanh(${x}); ${f} = ${copies} * th + c * ${x} - target; ${d} = ${copies} * (1 - th * th) + c;`,
+          out: 'theta',
+        }),
         'p = 1 / (1 + Math.exp(-2 * theta));',
       );
     } else if (fit === 'l2') {
       modelP.push(
         'const c = l2 / nu;',
-        'let lo = (eta - 1) / c; let hi = eta / c; let theta = 0.5 * (lo + hi);',
-        'for (let it = 0; it < 80; it++) {',
-        '  const s = 1 / (1 + Math.exp(-theta));',
-        '  const f = s + c * theta - eta;',
-        '  if (f > 0) hi = theta; else lo = theta;',
-        '  let next = theta - f / (s * (1 - s) + c);',
-        '  if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);',
-        '  theta = next;',
-        '}',
+        solveIncreasing({
+          low: '(eta - 1) / c',
+          high: 'eta / c',
+          valueAndSlope: (x, f, d) => `const s = 1 / (1 + Math.exp(-${x})); ${f} = s + c * ${x} - eta; ${d} = s * (1 - s) + c;`,
+          out: 'theta',
+        }),
         'p = 1 / (1 + Math.exp(-theta));',
       );
     } else {

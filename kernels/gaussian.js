@@ -8,6 +8,7 @@
  * (−1: none), and the generation reached.
  */
 import { chainKernel } from './chain.js';
+import { poolMoments, solveIncreasing } from './fits.js';
 import { kernelGenerator } from './philox.js';
 import { forEachPoint, gammaSample, normalSample, streamReader } from './sampling.js';
 
@@ -43,12 +44,7 @@ export const gaussianKernelSource = kernelGenerator(function gaussianKernelSourc
     const ${out}s = ${variance} * 2 * ${out}g;`;
   };
 
-  /** Chan's pooling of (na, ma, sa) with (nb, mb, sb) into (na + nb, m, s). */
-  const pool = (na, ma, sa, nb, mb, sb, m, s) => `{
-      const pn = ${na} + ${nb}; const pd = ${mb} - ${ma};
-      ${m} = ${ma} + pd * ${nb} / pn;
-      ${s} = ${sa} + ${sb} + pd * pd * ${na} * ${nb} / pn;
-    }`;
+  const pool = poolMoments;
 
   /** The fitted (muOut, varOut) from statistics (count, mean, m2), with the prior and L2 penalty. */
   const fitFrom = (count, mean, m2, muOut, varOut) => `{
@@ -58,16 +54,14 @@ export const gaussianKernelSource = kernelGenerator(function gaussianKernelSourc
       ${
         fit === 'l2'
           ? `const c = l2 / fn; const spread = fs / fn; const mm = fm * fm;
-      let lo = Math.log(Math.sqrt(c / 2)) - 1; let hi = Math.log(Math.max(spread, Math.sqrt(c / 2))) + 1;
-      let x = 0.5 * (lo + hi);
-      for (let it = 0; it < 80; it++) {
-        const v = Math.exp(x); const vc = v + c;
-        const f = v - c / (2 * v) - spread - mm * c * (2 * v + c) / (vc * vc);
-        if (f > 0) hi = x; else lo = x;
-        let next = x - f / (v * (1 + c / (2 * v * v) + 2 * mm * c * v / (vc * vc * vc)));
-        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-        x = next;
-      }
+      ${solveIncreasing({
+        low: 'Math.log(Math.sqrt(c / 2)) - 1',
+        high: 'Math.log(Math.max(spread, Math.sqrt(c / 2))) + 1',
+        valueAndSlope: (x, f, d) => `const v = Math.exp(${x}); const vc = v + c;
+        ${f} = v - c / (2 * v) - spread - mm * c * (2 * v + c) / (vc * vc);
+        ${d} = v * (1 + c / (2 * v * v) + 2 * mm * c * v / (vc * vc * vc));`,
+        out: 'x',
+      })}
       ${varOut} = Math.exp(x); ${muOut} = fm * ${varOut} / (${varOut} + c);`
           : ''
       }

@@ -16,6 +16,7 @@
  * rare float32 decision, and is exact in law.
  */
 import { chainKernel } from './chain.js';
+import { solveIncreasing } from './fits.js';
 import { kernelGenerator } from './philox.js';
 import { forEachPoint, poissonSample, streamReader, U24 } from './sampling.js';
 
@@ -39,16 +40,12 @@ export const poissonKernelSource = kernelGenerator(function poissonKernelSource(
     if (fit === 'l2') {
       model.push(
         'const c = l2 / nu;',
-        'let lo = -1; let hi = Math.log(Math.max(eta, 1)) + 1;',
-        'for (let it = 0; it < 60; it++) { if (Math.exp(lo) + c * lo - eta <= 0) break; lo = lo * 2 - 1; }',
-        'let theta = 0.5 * (lo + hi);',
-        'for (let it = 0; it < 80; it++) {',
-        '  const e = Math.exp(theta); const f = e + c * theta - eta;',
-        '  if (f > 0) hi = theta; else lo = theta;',
-        '  let next = theta - f / (e + c);',
-        '  if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);',
-        '  theta = next;',
-        '}',
+        solveIncreasing({
+          low: '-1',
+          high: 'Math.log(Math.max(eta, 1)) + 1',
+          valueAndSlope: (x, f, d) => `const e = Math.exp(${x}); ${f} = e + c * ${x} - eta; ${d} = e + c;`,
+          out: 'theta',
+        }),
         'lambda = Math.exp(theta);',
       );
     } else model.push('lambda = eta;');

@@ -9,8 +9,8 @@
  *
  * Anything else is refused with the reason rather than timed on different work.
  */
-import { FAMILIES } from '../families/index.js';
-import type { RunSpec } from '../spec/run-spec.js';
+import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
+import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 
 export const PEERS = ['numpy', 'jax', 'cupy'] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -46,11 +46,14 @@ export const PEER_DEFINITIONS: Readonly<Record<PeerName, PeerDefinition>> = {
 };
 
 /** Every peer's form of each of our modes, as its timings are labelled. */
+/** The families the peers implement: those whose descriptor says how a peer runs them. */
+const PEER_FAMILIES = FAMILY_NAMES.filter((name) => FAMILIES[name].peerRequest(resolveRunSpec({ family: name, out: 'unused.arrow' })) !== null);
+
 /** A peer's request for this run (chains and seed are added per measurement) and its sufficient form, or why it cannot run it. */
 export function peerRequest(spec: RunSpec, peer: PeerName = 'numpy'): { request: Record<string, unknown>; sufficientForm: string } | { refusal: string } {
   const answer = FAMILIES[spec.family].peerRequest(spec);
-  if (answer === null) return { refusal: `the ${peer} peer does not implement --family ${spec.family}` };
-  if (typeof answer === 'string') return { refusal: `${peer}: ${answer}` };
+  if (answer === null) return { refusal: `the ${peer} peer implements ${PEER_FAMILIES.join(', ')}, not ${spec.family}` };
+  if (typeof answer === 'string') return { refusal: `the ${peer} peer ${answer}` };
   const common = { family: spec.family, mode: spec.mode, samples: spec.samples, generations: spec.generations };
   return { request: { ...common, ...answer.params }, sufficientForm: answer.sufficientForm };
 }

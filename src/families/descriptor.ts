@@ -26,7 +26,8 @@ export interface FamilyDescriptor<Name extends string = string, Params = unknown
   gpu(): Promise<FamilyGpu> | null;
   /**
    * What a benchmark peer (bench/peers/*_peer.py) takes for this configuration, or why the peers
-   * cannot run it; null for families the peers do not implement.
+   * cannot run it (a phrase the peer's name is put before: "runs the plain loop only (…)");
+   * null for families the peers do not implement.
    */
   peerRequest(config: RunConfig): PeerRequest | string | null;
 }
@@ -53,7 +54,7 @@ export function describeFamily<const Name extends string, Params>(parts: FamilyP
   return parts;
 }
 
-/** The peers' requests depart from a configuration they cannot run: the flags that keep it off them. */
+/** Why the peers cannot run a configuration ("runs the plain loop only (no …)"), or null if they can. */
 export function peerDepartures(config: RunConfig, extra: readonly (string | null)[] = []): string | null {
   const used = [
     config.regime.kind !== 'replace' ? `--regime ${config.regime.kind}` : null,
@@ -62,5 +63,5 @@ export function peerDepartures(config: RunConfig, extra: readonly (string | null
     config.l2 > 0 ? '--l2' : null,
     ...extra,
   ].filter((flag): flag is string => flag !== null);
-  return used.length > 0 ? `the peers run the plain loop only (no ${used.join(', ')})` : null;
+  return used.length > 0 ? `runs the plain loop only (no ${used.join(', ')})` : null;
 }

@@ -5,13 +5,21 @@ import { philoxTestKernelSource, PHILOX_STYLE_BY_BACKEND } from '../../kernels/p
 import { ISING_LEVELS_HEADER, isingLevelsKernelSource, isingLevelsParameterCount } from '../../kernels/ising-levels.js';
 import { openBackend, type BackendStatus } from '../../src/engine/gpu/backends.js';
 import { FlatKernel, InThreadRunner, WorkerPoolRunner } from '../../src/engine/gpu/kernel-runner.js';
-import { gpuPlanFor } from '../../src/engine/gpu/plans/index.js';
+import { gpuRouteFor } from '../../src/engine/gpu/routes.js';
+import type { GpuPlan } from '../../src/families/routes.js';
 import { chainKernelRecipe } from '../../src/engine/gpu/plan.js';
 import { createFamilyModel } from '../../src/engine/reference.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { backendsUnderTest } from './backends-under-test.js';
 
 const backends = await backendsUnderTest(true);
+
+/** The chain-kernel plan of a configuration that has one. */
+async function chainPlan(spec: ReturnType<typeof resolveRunSpec>, style: string): Promise<GpuPlan> {
+  const route = await gpuRouteFor(spec, 'cpu');
+  if (typeof route === 'string' || route.kind !== 'chain') throw new Error('expected a chain-kernel route');
+  return route.plan({ spec, model: createFamilyModel(spec), style });
+}
 
 /** Random123 known answers (tests/kat_vectors): counter[4], key[2] → output[4]. */
 const KAT = [
@@ -69,7 +77,7 @@ describe('engine machinery', () => {
   it('refuses a kernel gpu.js ran on another backend than the one asked for', async () => {
     const opened = await openBackend('cpu');
     const spec = resolveRunSpec({ samples: 10, chains: 4, out: 'x.arrow' });
-    const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
+    const plan = await chainPlan(spec, 'int-expression');
     // A cpu gpu.js instance, labelled as webgpu: the mode check must catch it.
     await expect(InThreadRunner.create(opened.gpu as never, chainKernelRecipe('webgpu', spec, plan))).rejects.toThrow(
       /gpu.js ran the kernel on cpu, not webgpu/,
@@ -79,7 +87,7 @@ describe('engine machinery', () => {
 
   it('gives the same slots whatever the number of worker threads', async () => {
     const spec = resolveRunSpec({ samples: 30, chains: 500, out: 'x.arrow' });
-    const plan = gpuPlanFor({ spec, model: createFamilyModel(spec), style: 'int-expression' });
+    const plan = await chainPlan(spec, 'int-expression');
     const recipe = chainKernelRecipe('cpu', { generations: 1000, seed: '7' }, plan);
     const packed = new Float32Array(500 * 6);
     for (let i = 0; i < 500; i++) {
