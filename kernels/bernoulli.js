@@ -56,7 +56,8 @@ export const bernoulliKernelSource = kernelGenerator(function bernoulliKernelSou
         solveIncreasing({
           low: `(target - ${copies}) / c`,
           high: `(target + ${copies}) / c`,
-          valueAndSlope: (x, f, d) => `const th = Math.tanh(${x}); ${f} = ${copies} * th + c * ${x} - target; ${d} = ${copies} * (1 - th * th) + c;`,
+          // tanh written through exp: GLSL's tanh (gpu.js's headlessgl) loses the law (measured by verify).
+          valueAndSlope: (x, f, d) => `const th = 1 - 2 / (1 + Math.exp(2 * ${x})); ${f} = ${copies} * th + c * ${x} - target; ${d} = ${copies} * (1 - th * th) + c;`,
           out: 'theta',
         }),
         'p = 1 / (1 + Math.exp(-2 * theta));',

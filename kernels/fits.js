@@ -12,7 +12,7 @@ import { freshName } from './philox.js';
 /**
  * Code leaving in `out` the root of an increasing f: the bracket [low, high] widened until it
  * holds the root, then 80 Newton steps, each replaced by bisection where it would leave the
- * bracket. `valueAndSlope(x, value, slope)` returns code assigning f(x) to the variable named
+ * bracket. An end where f is not a number (GLSL's tanh overflows far out) is taken as it is. `valueAndSlope(x, value, slope)` returns code assigning f(x) to the variable named
  * `value` and f′(x) to `slope` (it may declare its own constants).
  */
 export function solveIncreasing({ low, high, valueAndSlope, out }) {
@@ -22,13 +22,13 @@ export function solveIncreasing({ low, high, valueAndSlope, out }) {
 let ${p}w = Math.max(1, ${p}hi - ${p}lo);
 for (let ${p}i = 0; ${p}i < 60; ${p}i++) {
   ${at(`${p}lo`)}
-  if (${p}f <= 0) break;
+  if (!(${p}f > 0)) break;
   ${p}hi = ${p}lo; ${p}lo = ${p}lo - ${p}w; ${p}w = ${p}w * 2;
 }
 ${p}w = Math.max(1, ${p}hi - ${p}lo);
 for (let ${p}i = 0; ${p}i < 60; ${p}i++) {
   ${at(`${p}hi`)}
-  if (${p}f >= 0) break;
+  if (!(${p}f < 0)) break;
   ${p}lo = ${p}hi; ${p}hi = ${p}hi + ${p}w; ${p}w = ${p}w * 2;
 }
 let ${out} = 0.5 * (${p}lo + ${p}hi);

@@ -30,6 +30,9 @@ const CONFIGURATIONS: [string, Record<string, unknown>, string][] = [
   ['gaussian sufficient', { family: 'gaussian', samples: 8, 'collapse-threshold': 0.01, mode: 'sufficient' }, 'float32'],
   ['exponential per-sample', { family: 'exponential', samples: 6, 'collapse-threshold': 0.01 }, 'float32'],
   ['exponential L2', { family: 'exponential', samples: 6, l2: 0.5, generations: 100 }, 'float32'],
+  // The penalised fits' root finder (kernels/fits.js), in its logistic and tanh forms.
+  ['bernoulli L2', { family: 'bernoulli', samples: 20, l2: 0.5, generations: 60 }, 'float32'],
+  ['ising L2 (θ₂ = 0)', { family: 'ising', spins: 4, samples: 6, l2: 0.5, generations: 60 }, 'float32'],
   ['categorical per-sample', { family: 'categorical', categories: 6, samples: 12 }, 'bit-exact'],
   ['categorical sufficient, top-p', { family: 'categorical', categories: 6, init: 'zipf:1', samples: 15, 'top-p': 0.9, mode: 'sufficient' }, 'float32'],
 ];
