@@ -3,12 +3,12 @@
  * file(s) and folded into the summary; the files are renamed into place only when the
  * whole run succeeded. The CLI is a thin layer over this.
  */
-import { unlinkSync } from 'node:fs';
 import type { Engine } from './engine/engine.js';
 import type { ChainBatch, Progress } from './engine/batch.js';
 import { createFamilyModel } from './engine/reference.js';
 import { openEngine } from './engine/select.js';
 import { AtomicFile } from './io/atomic-file.js';
+import { planOutputs } from './io/output-path.js';
 import { ArrowFileWriter } from './io/arrow-writer.js';
 import { provenanceOf } from './io/provenance.js';
 import { chainRecordBatch, chainSchema, trajectoryRecordBatch, trajectorySchema } from './io/tables.js';
@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly checkpointDirectory?: string;
   /** Go on from this checkpoint: `spec` must be its spec. */
   readonly resume?: Checkpoint;
+  /** Files the run reads (a --config file): the outputs must not be one of them. */
+  readonly inputs?: readonly string[];
 }
 
 export interface RunResult {
@@ -48,15 +50,17 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   const resume = options.resume ?? null;
   // Opening the files first checks they can be written before an engine starts. A resumed
   // run writes where the interrupted one would have, wherever it is started from.
-  if (resume !== null) {
-    // What the interrupted process was writing when it was killed, if it could not clean up.
-    AtomicFile.removeStale(resume.outPath);
-    if (resume.trajectoriesOutPath !== null) AtomicFile.removeStale(resume.trajectoriesOutPath);
-  }
-  const files = [AtomicFile.create(resume?.outPath ?? spec.out, 'out')];
+  const outputs = planOutputs(
+    [
+      { path: resume?.outPath ?? spec.out, flag: 'out' },
+      ...(spec.trajectories === null ? [] : [{ path: resume?.trajectoriesOutPath ?? spec.trajectories.out, flag: 'trajectories-out' }]),
+    ],
+    options.inputs ?? [],
+  );
+  const files: AtomicFile[] = [];
   let engine = options.engine;
   try {
-    if (spec.trajectories !== null) files.push(AtomicFile.create(resume?.trajectoriesOutPath ?? spec.trajectories.out, 'trajectories-out'));
+    for (const output of outputs) files.push(AtomicFile.open(output, options.onNote));
     if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory);
     if (engine === undefined) {
       const choice = await openEngine(spec);
@@ -108,7 +112,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       chains.commit();
     } catch (error) {
       // The chain table is the run's result: without it, its companion must not remain.
-      if (trajectories !== null) unlinkSync(trajectories.path);
+      trajectories?.retract();
       throw error;
     }
     files.length = 0;

@@ -4,7 +4,8 @@
  * with a test whose p-value must exceed P_VALUE_FLOOR.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -98,4 +99,46 @@ export function cliIn(cwd: string): (args: string[]) => { code: number | null; s
     const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
+}
+
+/**
+ * Every entry under `directory` (recursively, links not followed): a file's SHA-256, a
+ * link's target, or the kind of a special file. Compared before and after a command, it
+ * shows exactly what the command changed.
+ */
+export function snapshotDirectory(directory: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  const walk = (relative: string): void => {
+    for (const name of readdirSync(join(directory, relative)).sort()) {
+      const path = join(relative, name);
+      const stats = lstatSync(join(directory, path));
+      if (stats.isSymbolicLink()) entries.set(path, `link → ${readlinkSync(join(directory, path))}`);
+      else if (stats.isDirectory()) {
+        entries.set(path, 'directory');
+        walk(path);
+      } else if (stats.isFile()) entries.set(path, `file ${createHash('sha256').update(readFileSync(join(directory, path))).digest('hex')}`);
+      else entries.set(path, stats.isFIFO() ? 'FIFO' : stats.isCharacterDevice() ? 'character device' : 'special file');
+    }
+  };
+  walk('');
+  return entries;
+}
+
+/** The entries that differ between two snapshots: added, removed or changed, sorted. */
+export function changedEntries(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed = new Set<string>();
+  for (const [path, value] of before) if (after.get(path) !== value) changed.add(path);
+  for (const path of after.keys()) if (!before.has(path)) changed.add(path);
+  return [...changed].sort();
+}
+
+/**
+ * Runs `action` and checks it changed nothing under `directory` but `allowed` (paths
+ * relative to it); returns what action returned.
+ */
+export function expectOnlyChanged<T>(directory: string, allowed: readonly string[], action: () => T): T {
+  const before = snapshotDirectory(directory);
+  const result = action();
+  expect(changedEntries(before, snapshotDirectory(directory)), 'files changed').toEqual([...allowed].sort());
+  return result;
 }

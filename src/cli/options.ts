@@ -63,6 +63,12 @@ export function readConfig(path: string, allowed: Set<string>): RawOptions {
   return parsed as RawOptions;
 }
 
+/** The files a command reads besides its arguments: the --config file, if given (its outputs must not be it). */
+export function configInputs(command: Command): string[] {
+  const path = command.getOptionValue('config') as unknown;
+  return typeof path === 'string' && path !== '' ? [path] : [];
+}
+
 /** The options of a parsed command keyed by flag, with a --config file merged under them. */
 export function collectRawOptions(command: Command): RawOptions {
   const fromFlags: Record<string, unknown> = {};

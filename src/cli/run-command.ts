@@ -5,7 +5,7 @@ import { parseText } from '../spec/parse.js';
 import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { shardFromEnvironment } from '../spec/shard.js';
 import { runSimulation } from '../run.js';
-import { collectRawOptions } from './options.js';
+import { collectRawOptions, configInputs } from './options.js';
 import { summaryJson, summaryText } from './format.js';
 import { ProgressBar } from './progress.js';
 
@@ -69,6 +69,7 @@ export async function runCommand(command: Command): Promise<void> {
       signal: interruption.signal,
       checkpointDirectory,
       resume,
+      inputs: configInputs(command),
     });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));

@@ -17,6 +17,7 @@ import { shardRange, type Shard } from '../spec/shard.js';
 import type { RunSpec } from '../spec/run-spec.js';
 import { CollapseSummary } from '../stats/summary.js';
 import { AtomicFile } from './atomic-file.js';
+import { planOutputs } from './output-path.js';
 import { ArrowFileWriter } from './arrow-writer.js';
 import type { Provenance } from './provenance.js';
 import { chainColumns, chainRecordBatch, chainSchema, copyChainRows, PROVENANCE_KEY } from './tables.js';
@@ -154,13 +155,15 @@ export function checkShards(files: readonly ShardFile[], command = 'merge'): Sha
 }
 
 /** Merges shard files (or directories of them) into `out`, atomically. */
-export function mergeShards(out: string, inputs: readonly string[]): MergeResult {
+export function mergeShards(out: string, inputs: readonly string[], onNote?: (note: string) => void): MergeResult {
+  // The output is planned against every input first: merging into one of the shards would destroy it.
+  const [output] = planOutputs([{ path: out, flag: 'out' }], expandShardPaths(inputs));
   const ordered = checkShards(readShardHeaders(inputs));
   const provenance = ordered[0].provenance;
   const spec: RunSpec = { ...provenance.config, shard: null, out, trajectories: null };
   const model: FamilyModel = createFamilyModel(spec);
   const merged: Provenance = { ...provenance, config: { ...spec, backend: provenance.backend } };
-  const writer = new ArrowFileWriter(AtomicFile.create(out, 'out'), chainSchema(model, merged));
+  const writer = new ArrowFileWriter(AtomicFile.open(output, onNote), chainSchema(model, merged));
   const summary = new CollapseSummary();
   try {
     const names = chainColumns(model).map((column) => column.name);

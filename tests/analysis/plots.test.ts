@@ -69,7 +69,7 @@ describe('collapse-sim plot', () => {
     [['plot', 'g.arrow', '--kind', 'trajectories'], /^collapse-sim: plot --kind trajectories: g\.trajectories\.arrow does not exist/],
     [['plot', 'g.arrow', '--kind', 'outcomes'], /^collapse-sim: plot --kind outcomes: gaussian runs have no outcome/],
     [['plot', 'b.arrow', '--kind', 'survival', '--out', 'x.png'], /^collapse-sim: --out must name an \.svg file/],
-    [['plot', 'missing.arrow', '--kind', 'survival'], /^collapse-sim: summarize: missing\.arrow: cannot read it/],
+    [['plot', 'missing.arrow', '--kind', 'survival'], /^collapse-sim: plot: missing\.arrow: cannot read it/],
   ])('%j is exit 2 with one line, no file', (args, message) => {
     const result = cli(args);
     expect(result.code).toBe(2);
