@@ -4,10 +4,8 @@
  * the run's configuration in its caption and, where the family has exact theory, the
  * theory beside the estimate (dashed).
  */
-import { readFileSync } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
-import { PROVENANCE_KEY } from '../io/tables.js';
+import { readRunTable } from '../io/read-table.js';
 import type { Provenance } from '../io/provenance.js';
 import { UsageError } from '../spec/errors.js';
 import { exactTheory, type Summary } from './summarize.js';
@@ -138,20 +136,10 @@ export function outcomesSpec(summary: Summary): TopLevelSpec {
   };
 }
 
-/** Reads a trajectories file: its provenance and rows (chain, generation, first parameter). */
+/** Reads a trajectories file (verified: io/read-table.ts): its provenance and rows (chain, generation, first parameter). */
 export function readTrajectories(path: string, limit: number): { provenance: Provenance; column: string; rows: { chain: number; generation: number; value: number }[] } {
-  let table;
-  try {
-    table = tableFromIPC(readFileSync(path));
-  } catch (error) {
-    throw new UsageError(`plot --kind trajectories: ${path}: cannot be read as an Arrow file (${(error as Error).message.split('\n')[0]})`);
-  }
-  const metadata = table.schema.metadata.get(PROVENANCE_KEY);
-  if (metadata === undefined || table.getChild('generation') === null) {
-    throw new UsageError(`plot --kind trajectories: ${path} is not a collapse-sim trajectories file (run with --trajectories every:<k>,chains:<n>)`);
-  }
-  const column = table.schema.fields[2]?.name;
-  if (column === undefined) throw new UsageError(`plot --kind trajectories: ${path} has no parameter column`);
+  const { table, provenance } = readRunTable(path, { kind: 'trajectories', what: `plot --kind trajectories: ${path}` });
+  const column = table.schema.fields[2].name;
   const chains = table.getChild('chain')!;
   const generations = table.getChild('generation')!;
   const values = table.getChild(column)!;
@@ -160,7 +148,7 @@ export function readTrajectories(path: string, limit: number): { provenance: Pro
     const chain = chains.get(i) as number;
     if (chain < limit) rows.push({ chain, generation: generations.get(i) as number, value: values.get(i) as number });
   }
-  return { provenance: JSON.parse(metadata) as Provenance, column, rows };
+  return { provenance, column, rows };
 }
 
 /** The first parameter of the first chains against the generation, one line per chain. */

@@ -63,6 +63,7 @@ function createModel(params: BernoulliParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] === 0 || state[0] === 1,
     outcome: (state) => state[0],
+    isOutcome: (value) => value === 0 || value === 1,
     isFrozen: (state) => state[0] === 0 || state[0] === 1,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -85,6 +86,7 @@ export const bernoulliFamily: FamilyDefinition<BernoulliParams> = {
     const truthP = given(raw, 'truth-p') ? parseNumber(raw['truth-p'], 'truth-p', PROBABILITY) : p0;
     return { p0, truthP };
   },
+  toOptions: (params) => ({ p0: params.p0, 'truth-p': params.truthP }),
   create: createModel,
 };
 

@@ -233,6 +233,7 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
       for (let j = 0; j < categories; j++) if (state[j] > 0) return j;
       return -1;
     },
+    isOutcome: (value) => Number.isInteger(value) && value >= 0 && value < categories,
     isFrozen: (state) => countPositive(state, categories) === 1,
     writeFinals(state, out) {
       const [entropy, largest] = entropyAndMax(state, categories);
@@ -273,6 +274,15 @@ export const categoricalFamily: FamilyDefinition<CategoricalParams> = {
     const topP = given(raw, 'top-p') ? parseNumber(raw['top-p'], 'top-p', { min: 0, max: 1, minOpen: true }) : 1;
     return { categories, init, initSpec, truth, temperature, topK, topP };
   },
+  toOptions: (params) => ({
+    categories: params.categories,
+    init: params.initSpec,
+    ...(JSON.stringify(params.truth) === JSON.stringify(params.init) ? {} : { 'truth-init': params.truth.join(',') }),
+    temperature: params.temperature,
+    ...(params.topK === null ? {} : { 'top-k': params.topK }),
+    'top-p': params.topP,
+  }),
+
   create: createModel,
 };
 

@@ -62,6 +62,7 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] <= meanFloor,
     outcome: () => NaN,
+    isOutcome: () => false,
     isFrozen: (state) => state[0] === 0,
     writeFinals(state, out) {
       out[0] = 1 / state[0];
@@ -87,6 +88,7 @@ export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
     const truthRate = given(raw, 'truth-rate') ? parseNumber(raw['truth-rate'], 'truth-rate', positive) : rate0;
     return { rate0, collapseThreshold, truthRate };
   },
+  toOptions: (params) => ({ rate0: params.rate0, 'collapse-threshold': params.collapseThreshold, 'truth-rate': params.truthRate }),
   create: createModel,
 };
 

@@ -92,6 +92,8 @@ export interface FamilyModel {
   isCollapsed(state: Float64Array): boolean;
   /** The absorbing value of a collapsed state (e.g. 0 or 1), when `hasOutcome`. */
   outcome(state: Float64Array): number;
+  /** Whether `value` is an outcome this model can produce (checks files read back). */
+  isOutcome(value: number): boolean;
   /**
    * Whether, fed only its own samples, the model can never change again (a point mass).
    * Lets a chain stop early even where that is not a collapse (Ising frozen at m ≠ ±N).
@@ -108,6 +110,11 @@ export interface FamilyDefinition<Params = unknown> {
   readonly options: readonly FamilyOption[];
   /** Validates the family's flags (throws UsageError) and returns plain, JSON-able parameters. */
   resolve(raw: RawOptions, loop: LoopConfig): Params;
+  /**
+   * The flags that resolve to `params` (the inverse of resolve, up to rounding): parameters
+   * read back from a file or a checkpoint are checked by resolving these again.
+   */
+  toOptions(params: Params): RawOptions;
   create(params: Params, loop: LoopConfig): FamilyModel;
 }
 

@@ -140,6 +140,7 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[1] <= varianceFloor,
     outcome: () => NaN,
+    isOutcome: () => false,
     isFrozen: (state) => state[1] === 0,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -180,6 +181,15 @@ export const gaussianFamily: FamilyDefinition<GaussianParams> = {
     }
     return { mu0, var0, estimator, collapseThreshold, truthMu, truthVar };
   },
+  toOptions: (params) => ({
+    mu0: params.mu0,
+    var0: params.var0,
+    estimator: params.estimator,
+    'collapse-threshold': params.collapseThreshold,
+    'truth-mu': params.truthMu,
+    'truth-var': params.truthVar,
+  }),
+
   create: createModel,
 };
 

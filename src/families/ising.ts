@@ -473,6 +473,7 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: isPolarised,
     outcome: (state) => (state[THETA1] > 0 ? 1 : -1),
+    isOutcome: (value) => value === 1 || value === -1,
     isFrozen: isPointMass,
     writeFinals(state, out) {
       out[0] = state[MEAN_M];
@@ -535,6 +536,20 @@ export const isingFamily: FamilyDefinition<IsingParams> = {
       : initial;
     return { spins, learn, couplingScale, initial, truth };
   },
+  toOptions(params) {
+    // θ₁ where it is finite (m follows from it exactly), m where the model is polarised.
+    const model = (spec: IsingModelSpec, flags: { m: string; theta1: string; theta2: string }): Record<string, unknown> =>
+      spec.theta1 === null ? { [flags.m]: spec.m, [flags.theta2]: spec.theta2 } : { [flags.theta1]: spec.theta1, [flags.theta2]: spec.theta2 };
+    const sameTruth = JSON.stringify(params.truth) === JSON.stringify(params.initial);
+    return {
+      spins: params.spins,
+      learn: params.learn,
+      'coupling-scale': params.couplingScale,
+      ...model(params.initial, { m: 'm0', theta1: 'theta1', theta2: 'theta2' }),
+      ...(sameTruth ? {} : model(params.truth, { m: 'truth-m', theta1: 'truth-theta1', theta2: 'truth-theta2' })),
+    };
+  },
+
   create: createModel,
 };
 

@@ -53,6 +53,7 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] === 0,
     outcome: () => 0,
+    isOutcome: (value) => value === 0,
     isFrozen: (state) => state[0] === 0,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -76,6 +77,7 @@ export const poissonFamily: FamilyDefinition<PoissonParams> = {
     const truthLambda = given(raw, 'truth-lambda') ? parseNumber(raw['truth-lambda'], 'truth-lambda', rate) : lambda0;
     return { lambda0, truthLambda };
   },
+  toOptions: (params) => ({ lambda0: params.lambda0, 'truth-lambda': params.truthLambda }),
   create: createModel,
 };
 

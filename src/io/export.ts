@@ -17,10 +17,10 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The run's tables in chain order: one whole file, or every shard of a run. */
 function readRun(inputs: readonly string[]): { table: Table; provenance: string; files: string[] } {
-  const files = readShardHeaders(inputs, 'export');
+  const files = readShardHeaders(inputs, 'export', null);
   // A single unsharded table (a run's chain file, or its trajectories) is exported as is.
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
-  const tables = ordered.map((file) => readChainTable(file.path).table);
+  const tables = ordered.map((file) => readChainTable(file.path, null).table);
   // Shards carry their own shard in the provenance; the export is of the whole run.
   const provenance = { ...ordered[0].provenance, config: { ...ordered[0].provenance.config, shard: null } };
   const table = tables.length === 1 ? tables[0] : new Table(tables.flatMap((t) => t.batches));

@@ -121,8 +121,8 @@ describe('collapse-sim summarize', () => {
     for (const [args, message] of [
       [['summarize'], /^collapse-sim: summarize needs a chain file/],
       [['summarize', 'absent.arrow'], /^collapse-sim: summarize: absent\.arrow: cannot read it \(ENOENT\)/],
-      [['summarize', 'cut.arrow'], /^collapse-sim: cut\.arrow: not a readable Arrow IPC file, or truncated/],
-      [['summarize', 'notes.arrow'], /^collapse-sim: notes\.arrow: not a readable Arrow IPC file/],
+      [['summarize', 'cut.arrow'], /^collapse-sim: cut\.arrow is truncated or damaged/],
+      [['summarize', 'notes.arrow'], /^collapse-sim: notes\.arrow is not an Arrow IPC file/],
       [['summarize', join(shards, 'b-0.arrow'), join(shards, 'b-2.arrow')], /^collapse-sim: summarize: missing 2 of 4 shards: 1 \(chains 1000–1999\), 3 \(chains 3000–3999\)/],
     ] as [string[], RegExp][]) {
       const result = cli(args);
