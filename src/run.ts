@@ -61,7 +61,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   let engine = options.engine;
   try {
     for (const output of outputs) files.push(AtomicFile.open(output, options.onNote));
-    if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory);
+    if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory, outputs.map((output) => output.path));
     if (engine === undefined) {
       const choice = await openEngine(spec);
       engine = choice.engine;

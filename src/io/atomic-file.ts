@@ -1,5 +1,5 @@
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { UsageError } from '../spec/errors.js';
 import { describeErrno, planOutputs, removeStalePartials, staleNote, temporaryName, type OutputTarget } from './output-path.js';
 
@@ -8,6 +8,8 @@ export interface AtomicFileOptions {
   readonly inputs?: readonly string[];
   /** Receives a line for each stale temporary file removed beside the output. */
   readonly onNote?: (note: string) => void;
+  /** Keep a SHA-256 of the bytes written (see `digest`). */
+  readonly digest?: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface AtomicFileOptions {
 export class AtomicFile {
   private fd: number | null;
   private bytesWritten = 0;
+  private hash: Hash | null = null;
 
   private constructor(
     private readonly output: OutputTarget,
@@ -35,7 +38,15 @@ export class AtomicFile {
   /** Plans `path` (output-path.ts: refused where it must not be written) and opens it. */
   static create(path: string, flag: string, options: AtomicFileOptions = {}): AtomicFile {
     const [target] = planOutputs([{ path, flag }], options.inputs ?? []);
-    return AtomicFile.open(target, options.onNote);
+    const file = AtomicFile.open(target, options.onNote);
+    if (options.digest === true) file.hash = createHash('sha256');
+    return file;
+  }
+
+  /** The SHA-256 (hex) of everything written, for a file created with `digest: true`. */
+  get digest(): string {
+    if (this.hash === null) throw new Error(`${this.path} was not created with digest: true`);
+    return this.hash.copy().digest('hex');
   }
 
   /** Opens an output planned by planOutputs. */
@@ -84,6 +95,7 @@ export class AtomicFile {
       let offset = 0;
       while (offset < chunk.byteLength) offset += writeSync(this.fd, chunk, offset);
       this.bytesWritten += chunk.byteLength;
+      this.hash?.update(chunk);
     } catch (error) {
       this.discard();
       throw this.failure('write failed', error);
