@@ -83,28 +83,30 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
     };
     if (resume !== null) for (const batch of resume.replay(model)) write(batch);
     const started = process.hrtime.bigint();
-    // With a checkpoint, a signal lets the batch under way finish and be saved; without,
-    // it stops the engine at once (nothing would keep the work).
-    const batches = engine.run(spec, {
-      onProgress: options.onProgress,
-      signal: checkpoint === null ? options.signal : undefined,
-      startChain: checkpoint?.nextChain,
-    });
+    // A signal stops the engine within a moment (engine/pacing.ts). With a checkpoint, every
+    // batch finished is saved already: the run stops and says how to go on.
+    const interrupted = (reason: unknown): InterruptedError => {
+      const signal = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+      if (checkpoint === null) return reason instanceof InterruptedError ? reason : new InterruptedError(signal);
+      const range = chainRangeOf(spec);
+      return new InterruptedError(
+        signal,
+        `checkpoint saved in ${checkpoint.directory} (${checkpoint.nextChain - range.first} of ${range.end - range.first} chains done); ` +
+          `go on with: collapse-sim run --resume ${checkpoint.directory}`,
+      );
+    };
+    const batches = engine.run(spec, { onProgress: options.onProgress, signal: options.signal, startChain: checkpoint?.nextChain });
     let simulatedChainGenerations = 0;
-    for await (const batch of batches) {
-      write(batch);
-      simulatedChainGenerations += batch.chainGenerations;
-      checkpoint?.saveBatch(batch, model, provenance);
-      const reason: unknown = options.signal?.aborted ? options.signal.reason : null;
-      if (checkpoint !== null && reason !== null) {
-        const range = chainRangeOf(spec);
-        const signal = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
-        throw new InterruptedError(
-          signal,
-          `checkpoint saved in ${checkpoint.directory} (${checkpoint.nextChain - range.first} of ${range.end - range.first} chains done); ` +
-            `go on with: collapse-sim run --resume ${checkpoint.directory}`,
-        );
+    try {
+      for await (const batch of batches) {
+        write(batch);
+        simulatedChainGenerations += batch.chainGenerations;
+        checkpoint?.saveBatch(batch, model, provenance);
+        if (options.signal?.aborted) throw interrupted(options.signal.reason);
       }
+    } catch (error) {
+      if (error instanceof InterruptedError) throw interrupted(error);
+      throw error;
     }
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     trajectories?.commit();

@@ -9,18 +9,24 @@ import { collectRawOptions, configInputs } from './options.js';
 import { summaryJson, summaryText } from './format.js';
 import { ProgressBar } from './progress.js';
 
-/** Turns SIGINT/SIGTERM into an abort of the run (the engine stops between chains). */
+/**
+ * Turns SIGINT/SIGTERM into an abort of the run: the engines see it within a moment
+ * (engine/pacing.ts), a checkpointed run keeps every batch it finished, and the command
+ * exits 130/143. After the first signal the handlers are removed, so a second one ends
+ * the process at once (the system's default action), whatever it is doing; what a
+ * checkpoint saved stays, since each of its files is renamed into place whole.
+ */
 export function abortOnSignals(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const handler = (): void => controller.abort(new InterruptedError(name));
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return {
-    signal: controller.signal,
-    release: () => handlers.forEach(([name, handler]) => process.off(name, handler)),
-  };
+  const names = ['SIGINT', 'SIGTERM'] as const;
+  const release = (): void => names.forEach((name) => process.off(name, handler));
+  function handler(name: NodeJS.Signals): void {
+    release();
+    if (process.stderr.isTTY === true) process.stderr.write(`\ncollapse-sim: ${name}: stopping (send it again to exit at once)\n`);
+    controller.abort(new InterruptedError(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+  }
+  names.forEach((name) => process.on(name, handler));
+  return { signal: controller.signal, release };
 }
 
 export async function runCommand(command: Command): Promise<void> {

@@ -16,14 +16,11 @@
 import { FAMILIES } from '../families/index.js';
 import type { FamilyModel, StatsSampler } from '../families/family.js';
 import { openStream, StreamTag, type AddressableStream } from '../rng/streams.js';
-import { InterruptedError } from '../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { ChainLoop, ChainLoopShared } from './chain-loop.js';
 import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from './batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from './engine.js';
-
-/** Yield to the event loop (signals, progress) at least this often. */
-const YIELD_INTERVAL_MS = 50;
+import { Pacer, throwIfAborted } from './pacing.js';
 
 export function createFamilyModel(spec: RunSpec): FamilyModel {
   return FAMILIES[spec.family].create(spec.familyParams, spec);
@@ -60,36 +57,56 @@ class ChainSimulator {
     return this.loop.eventTimes;
   }
 
-  /**
-   * Simulates one chain. Returns [collapseTime, outcome, generationsSimulated]; fills
-   * eventTimes and finalRow; appends trajectory rows when `trajectory` is given.
-   */
-  run(chain: number, trajectory: { builder: TrajectoryBuilder; every: number } | null): [number, number, number] {
-    const { model, spec, loop } = this;
-    const record = (t: number, last: boolean): void => {
-      if (trajectory !== null && (t % trajectory.every === 0 || last)) {
-        model.writeTrajectory(loop.state, this.trajectoryRow);
-        trajectory.builder.push(chain, t, this.trajectoryRow);
-      }
-    };
+  private chain = 0;
+  private trajectory: { builder: TrajectoryBuilder; every: number } | null = null;
+  private generation = 0;
+  private stopped = false;
 
-    let stopped = loop.start();
-    record(0, stopped);
-    let t = 0;
-    while (!stopped && t < spec.generations) {
-      t++;
-      this.stream.reset(chain, t, StreamTag.Synthetic);
+  private record(t: number, last: boolean): void {
+    const trajectory = this.trajectory;
+    if (trajectory !== null && (t % trajectory.every === 0 || last)) {
+      this.model.writeTrajectory(this.loop.state, this.trajectoryRow);
+      trajectory.builder.push(this.chain, t, this.trajectoryRow);
+    }
+  }
+
+  /** Starts one chain (appending trajectory rows when `trajectory` is given); returns whether it is already finished. */
+  begin(chain: number, trajectory: { builder: TrajectoryBuilder; every: number } | null): boolean {
+    this.chain = chain;
+    this.trajectory = trajectory;
+    this.generation = 0;
+    this.stopped = this.loop.start();
+    this.record(0, this.stopped);
+    return this.stopped || this.spec.generations === 0;
+  }
+
+  /**
+   * Simulates generations of the chain begun until it finishes or `pacer` says the event
+   * loop is due a turn; returns whether it finished. A chain of many generations is thus
+   * simulated in slices, with the signals seen between them.
+   */
+  advance(pacer: Pacer): boolean {
+    const { model, spec, loop } = this;
+    while (!this.stopped && this.generation < spec.generations) {
+      const t = ++this.generation;
+      this.stream.reset(this.chain, t, StreamTag.Synthetic);
       this.sampleModel(loop.state, spec.samples, spec.mode, this.generationStats);
       if (spec.groundTruth > 0) {
-        this.stream.reset(chain, t, StreamTag.GroundTruth);
+        this.stream.reset(this.chain, t, StreamTag.GroundTruth);
         this.sampleTruth(this.truth, spec.groundTruth, spec.mode, this.truthStats);
         model.addStats(this.generationStats, this.truthStats);
       }
-      stopped = loop.refit(this.generationStats);
-      record(t, stopped || t === spec.generations);
+      this.stopped = loop.refit(this.generationStats);
+      this.record(t, this.stopped || t === spec.generations);
+      if ((t & 15) === 0 && pacer.due()) return this.stopped || t === spec.generations;
     }
-    model.writeFinals(loop.state, this.finalRow);
-    return [loop.collapseTime, loop.outcome, t];
+    return true;
+  }
+
+  /** The finished chain: [collapseTime, outcome, generationsSimulated]; fills eventTimes and finalRow. */
+  finish(): [number, number, number] {
+    this.model.writeFinals(this.loop.state, this.finalRow);
+    return [this.loop.collapseTime, this.loop.outcome, this.generation];
   }
 }
 
@@ -102,7 +119,7 @@ export class ReferenceEngine implements Engine {
     const model = simulator.model;
     let chainsDone = 0;
     let chainGenerationsDone = 0;
-    let lastYield = Date.now();
+    const pacer = new Pacer(options.signal);
     const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
     for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
       const count = Math.min(spec.batchSize, range.end - first);
@@ -114,7 +131,15 @@ export class ReferenceEngine implements Engine {
         const chain = first + i;
         const trajectory =
           builder !== null && chain < spec.trajectories!.chains ? { builder, every: spec.trajectories!.every } : null;
-        const [time, value, generations] = simulator.run(chain, trajectory);
+        let finished = simulator.begin(chain, trajectory);
+        while (!finished) {
+          finished = simulator.advance(pacer);
+          if (pacer.due()) {
+            options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
+            await pacer.pause();
+          }
+        }
+        const [time, value, generations] = simulator.finish();
         collapseTime[i] = time;
         outcome[i] = value;
         for (let e = 0; e < eventTimes.length; e++) eventTimes[e][i] = simulator.eventTimes[e];
@@ -122,12 +147,6 @@ export class ReferenceEngine implements Engine {
         chainGenerations += generations;
         chainsDone++;
         chainGenerationsDone += generations;
-        if (Date.now() - lastYield >= YIELD_INTERVAL_MS) {
-          options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
-          await new Promise((resolve) => setImmediate(resolve));
-          lastYield = Date.now();
-          if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
-        }
       }
       options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
       yield {
@@ -140,7 +159,7 @@ export class ReferenceEngine implements Engine {
         chainGenerations,
         trajectory: builder?.build() ?? null,
       };
-      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+      throwIfAborted(options.signal);
     }
   }
 

@@ -16,16 +16,18 @@ import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { decoderReshapes, decoderWeights, type CategoricalParams } from '../../families/categorical.js';
 import type { FamilyModel } from '../../families/family.js';
 import { U24_SCALE } from '../../rng/uniform.js';
-import { InterruptedError } from '../../spec/errors.js';
 import { chainRangeOf, hasMitigation, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
+import { CallSizer, throwIfAborted } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
 import { FlatKernel } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
 /** Thread indices are floats in GL: every flat array stays below 2^24 elements. */
 const ELEMENT_LIMIT = 2 ** 24;
+/** Elements a first generation touches before any is measured. */
+const INITIAL_CALL_UNITS = 2 ** 18;
 
 /**
  * Per-sample thresholds of fixed weights exactly as the reference draws from them:
@@ -86,7 +88,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   const truthCount = spec.groundTruth;
   const keys = keyLimbs(spec.seed);
   const gpu = opened.gpu as never;
-  const make = (source: string, vector = false) => FlatKernel.create(gpu, opened.backend, source, vector);
+  const make = (source: string, vector = false) => FlatKernel.create(gpu, opened.backend, source, vector, options.signal);
 
   // Generation 1 samples from the initial law (through the decoder), exactly as the reference.
   const order = Array.from({ length: K }, (_, j) => j);
@@ -111,6 +113,10 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
   };
   const largest = Math.max(K, spec.samples, truthCount, 4);
   const groupLimit = Math.max(1, Math.floor((ELEMENT_LIMIT - 1) / largest));
+  // A generation of a group is a handful of kernel calls; groups are sized so that it takes
+  // about TARGET_CALL_MS (see engine/pacing.ts), measured in elements the kernels touch.
+  const unitsPerGeneration = K + spec.samples + truthCount;
+  const sizer = new CallSizer(INITIAL_CALL_UNITS);
 
   const state = new Float64Array(model.stateSize);
   const finalRow = new Float64Array(model.finalColumns.length);
@@ -162,8 +168,9 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
         builder.push(chain, run, trajectoryRow);
       };
 
-      for (let groupStart = 0; groupStart < count; groupStart += groupLimit) {
-        let chains = Array.from({ length: Math.min(groupLimit, count - groupStart) }, (_, i) => first + groupStart + i);
+      for (let groupStart = 0, groupSize = 0; groupStart < count; groupStart += groupSize) {
+        groupSize = Math.min(sizer.items(unitsPerGeneration, groupLimit), count - groupStart);
+        let chains = Array.from({ length: groupSize }, (_, i) => first + groupStart + i);
         let counts: Float32Array = new Float32Array(chains.length * K);
         let status: Float32Array = new Float32Array(chains.length * 4);
         // Generation 0: a law with one category is already collapsed.
@@ -195,6 +202,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
           }
           if (chains.length === 0) break;
           const m = chains.length;
+          const generationStarted = performance.now();
           const chainLimbs = new Float32Array(m * 2);
           chains.forEach((chain, i) => chainLimbs.set([Math.floor(chain / 65536), chain % 65536], i * 2));
 
@@ -210,9 +218,10 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
             counts = await kernels.multinomial!.call(m * K, counts, modelWeights, suffix, chainLimbs, t, ...keys, truth, truthSuffix);
           }
           status = await kernels.observe.call(m, counts, status, t, spec.prior, truth);
+          sizer.record(m * unitsPerGeneration, performance.now() - generationStarted);
           chainGenerations += m;
           if (spec.trajectories !== null && t % spec.trajectories.every === 0) chains.forEach((chain, i) => record(chain, counts, i * K, t));
-          if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+          throwIfAborted(options.signal);
           options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations });
         }
       }

@@ -8,11 +8,11 @@
  * integer comparisons (per-sample) the chains are the reference's, bit for bit.
  */
 import type { FamilyModel } from '../../families/family.js';
-import { InterruptedError } from '../../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { emptyChainColumns, TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { ChainLoop, ChainLoopShared } from '../chain-loop.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
+import { CallSizer, Pacer } from '../pacing.js';
 import type { KernelArgument, KernelRecipe, KernelRunner } from './kernel-runner.js';
 import type { GpuBackendName } from './names.js';
 import { keyLimbs, type GpuPlan } from './plan.js';
@@ -21,6 +21,8 @@ import { keyLimbs, type GpuPlan } from './plan.js';
 export const HOST_FIT_HEADER = 3;
 /** Thread indices are floats in GL: the rows of one call stay below 2^24 floats. */
 const ELEMENT_LIMIT = 2 ** 24;
+/** Work (samples and fitted levels) a first generation does before any is measured. */
+const INITIAL_CALL_UNITS = 2 ** 18;
 
 export interface HostFitPlan {
   /** Kernel (rows, generation, keyH0, keyL0, keyH1, keyL1, …constants) → four floats per chain. */
@@ -61,6 +63,11 @@ export async function* runHostFit(
   const trajectoryRow = new Float64Array(model.trajectoryColumns.length);
   let chainsDone = 0;
   let chainGenerationsDone = 0;
+  // The host's refits between kernel calls hold this thread too: groups are sized so that a
+  // generation (one kernel call and the refits) takes about TARGET_CALL_MS.
+  const pacer = new Pacer(options.signal);
+  const unitsPerGeneration = (spec.mode === 'per-sample' ? spec.samples + spec.groundTruth : 1) + plan.parameterWidth;
+  const sizer = new CallSizer(INITIAL_CALL_UNITS);
 
   const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
 
@@ -86,10 +93,11 @@ export async function* runHostFit(
       batchGenerations += loop.generation;
     };
 
-    for (let groupStart = 0; groupStart < count; groupStart += groupLimit) {
+    for (let groupStart = 0, groupSize = 0; groupStart < count; groupStart += groupSize) {
+      groupSize = Math.min(sizer.items(unitsPerGeneration, groupLimit), count - groupStart);
       // Active chains: their index in the batch and their loop, all at the same generation.
       let active: { index: number; loop: ChainLoop }[] = [];
-      for (let i = groupStart; i < Math.min(count, groupStart + groupLimit); i++) {
+      for (let i = groupStart; i < groupStart + groupSize; i++) {
         const loop = new ChainLoop(shared);
         const stopped = loop.start();
         const last = stopped || spec.generations === 0;
@@ -98,6 +106,7 @@ export async function* runHostFit(
         else active.push({ index: i, loop });
       }
       for (let generation = 1; active.length > 0; generation++) {
+        const generationStarted = performance.now();
         const rows = new Float32Array(active.length * width);
         active.forEach(({ index, loop }, k) => {
           const chain = first + index;
@@ -106,7 +115,7 @@ export async function* runHostFit(
           rows[k * width + 2] = 1;
           plan.writeParameters(loop.state, rows.subarray(k * width + HOST_FIT_HEADER, (k + 1) * width));
         });
-        const output = await runner.run(rows, active.length, generation);
+        const output = await runner.run(rows, active.length, generation, options.signal);
         const continuing: typeof active = [];
         active.forEach((chain, k) => {
           plan.readStatistics(output.subarray(k * 4, k * 4 + 4), stats);
@@ -116,10 +125,11 @@ export async function* runHostFit(
           if (last) finish(chain.index, chain.loop);
           else continuing.push(chain);
         });
+        sizer.record(active.length * unitsPerGeneration, performance.now() - generationStarted);
         chainGenerationsDone += active.length;
         active = continuing;
         options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations: chainGenerationsDone });
-        if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+        await pacer.maybePause();
       }
     }
     chainsDone += count;
