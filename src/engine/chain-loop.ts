@@ -6,6 +6,7 @@
  * implementation, so the two cannot differ in what they do with the same statistics.
  */
 import type { FamilyModel } from '../families/family.js';
+import { UsageError } from '../spec/errors.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
 
 /** What every chain of a run shares: the model, the starting state, the pseudo-observations. */
@@ -67,6 +68,13 @@ export class ChainLoop {
   refit(generationStats: Float64Array): boolean {
     const { model, spec } = this.shared;
     this.generation++;
+    // Up-front limits (FamilyDefinition.rangeRefusal) keep statistics finite but with
+    // astronomically small probability; should one still overflow, no wrong row is written.
+    for (let i = 0; i < generationStats.length; i++) {
+      if (!Number.isFinite(generationStats[i])) {
+        throw new UsageError(`generation ${this.generation}: a sufficient statistic left the float64 range (${generationStats[i]}); this configuration cannot be simulated exactly, nothing was written`);
+      }
+    }
     const pooled = this.pool(generationStats);
     let fitted = pooled;
     if (spec.prior > 0) {

@@ -8,7 +8,7 @@ import { binomial } from '../rng/distributions/binomial.js';
 import { solveIncreasing } from '../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../stats/wright-fisher.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { addSums, countRefusal, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
 
 export interface BernoulliParams {
   /** Initial P(x = 1). */
@@ -86,6 +86,8 @@ export const bernoulliFamily: FamilyDefinition<BernoulliParams> = {
     const truthP = given(raw, 'truth-p') ? parseNumber(raw['truth-p'], 'truth-p', PROBABILITY) : p0;
     return { p0, truthP };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
   toOptions: (params) => ({ p0: params.p0, 'truth-p': params.truthP }),
   create: createModel,
 };

@@ -14,6 +14,7 @@ import { UsageError } from '../spec/errors.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
 import {
   addSums,
+  countRefusal,
   eventColumn,
   floatColumn,
   intColumn,
@@ -274,6 +275,8 @@ export const categoricalFamily: FamilyDefinition<CategoricalParams> = {
     const topP = given(raw, 'top-p') ? parseNumber(raw['top-p'], 'top-p', { min: 0, max: 1, minOpen: true }) : 1;
     return { categories, init, initSpec, truth, temperature, topK, topP };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
   toOptions: (params) => ({
     categories: params.categories,
     init: params.initSpec,
@@ -282,7 +285,6 @@ export const categoricalFamily: FamilyDefinition<CategoricalParams> = {
     ...(params.topK === null ? {} : { 'top-k': params.topK }),
     'top-p': params.topP,
   }),
-
   create: createModel,
 };
 

@@ -7,7 +7,7 @@ import { exponential } from '../rng/distributions/exponential.js';
 import { gamma } from '../rng/distributions/gamma.js';
 import { digamma, trigamma } from '../math/special.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { addSums, floatColumn, formatLimit, GROWTH_MARGIN, pooledPoints, type FamilyDefinition, type FamilyModel, type LoopConfig, type NumberFormat, type RangeContext } from './family.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from './gaussian.js';
 
 export interface ExponentialParams {
@@ -73,6 +73,25 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
   };
 }
 
+/**
+ * Where an exponential configuration leaves `format`: the sum of the points one fit pools,
+ * with the mean free to grow by GROWTH_MARGIN (it is a martingale), must stay finite, and
+ * the collapse floor ε·mean₀ must be a normal number with room to spare. The sums are
+ * scale-free otherwise: float32 loses no more than rounding.
+ */
+export function exponentialRangeRefusal(params: ExponentialParams, run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  const largestMean = Math.max(1 / params.rate0, 1 / params.truthRate) * GROWTH_MARGIN;
+  if (!(largestMean * points * 4 < format.largest)) {
+    return `1 / --rate0 (or 1 / --truth-rate) × the points one fit pools (${formatLimit(points)}) must stay below ${formatLimit(format.largest / (4 * GROWTH_MARGIN))} in ${format.name}, with room for the mean to grow ${formatLimit(GROWTH_MARGIN)}-fold (got a mean of ${formatLimit(largestMean / GROWTH_MARGIN)})`;
+  }
+  const floor = params.collapseThreshold / params.rate0;
+  if (!(floor >= format.smallest)) {
+    return `--collapse-threshold / --rate0 (${formatLimit(floor)}, the collapse floor of the mean) must be at least ${formatLimit(format.smallest)} in ${format.name}`;
+  }
+  return null;
+}
+
 export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
   name: 'exponential',
   summary: 'Exponential(rate): ln(mean) drifts down by ψ(M) − ln M per generation until mean ≤ ε mean₀',
@@ -88,6 +107,7 @@ export const exponentialFamily: FamilyDefinition<ExponentialParams> = {
     const truthRate = given(raw, 'truth-rate') ? parseNumber(raw['truth-rate'], 'truth-rate', positive) : rate0;
     return { rate0, collapseThreshold, truthRate };
   },
+  rangeRefusal: exponentialRangeRefusal,
   toOptions: (params) => ({ rate0: params.rate0, 'collapse-threshold': params.collapseThreshold, 'truth-rate': params.truthRate }),
   create: createModel,
 };

@@ -103,6 +103,40 @@ export interface FamilyModel {
   writeTrajectory(state: Float64Array, out: Float64Array): void;
 }
 
+/**
+ * A floating-point format an engine computes in, as far as a family's numeric limits need
+ * it: the reference path is float64, the gpu.js kernels float32.
+ */
+export interface NumberFormat {
+  readonly name: 'float32' | 'float64';
+  /** The largest finite value. */
+  readonly largest: number;
+  /** The smallest magnitude kept with full relative precision (far above the smallest normal). */
+  readonly smallest: number;
+  /** Every integer below this is exact. */
+  readonly exactIntegers: number;
+  /** Unit roundoff u: neighbouring numbers near x lie at most 2u|x| apart. */
+  readonly unitRoundoff: number;
+}
+
+export const FLOAT32: NumberFormat = { name: 'float32', largest: 3.4028234663852886e38, smallest: 1e-30, exactIntegers: 2 ** 24, unitRoundoff: 2 ** -24 };
+export const FLOAT64: NumberFormat = { name: 'float64', largest: Number.MAX_VALUE, smallest: 1e-290, exactIntegers: 2 ** 53, unitRoundoff: 2 ** -53 };
+
+/**
+ * Room left for values that grow during a run. The families' growing quantities (σ², the
+ * exponential's mean, a Poisson count) are martingales or supermartingales, so one exceeds
+ * a times its start with probability at most 1/a: with this margin, 10⁻¹² per chain.
+ */
+export const GROWTH_MARGIN = 1e12;
+
+/** What a family's numeric limits depend on besides its own parameters. */
+export interface RangeContext extends LoopConfig {
+  readonly generations: number;
+  readonly mode: SamplingMode;
+  /** Generations whose data one fit pools: 1 (replace), the window, or all (accumulate). */
+  readonly pooledGenerations: number;
+}
+
 /** A family: its flags, how they resolve, and how a resolved configuration becomes a model. */
 export interface FamilyDefinition<Params = unknown> {
   readonly name: FamilyName;
@@ -115,7 +149,32 @@ export interface FamilyDefinition<Params = unknown> {
    * read back from a file or a checkpoint are checked by resolving these again.
    */
   toOptions(params: Params): RawOptions;
+  /**
+   * Why `params` cannot be simulated correctly in `format` — a parameter, or a value it
+   * grows to during a run, beyond the format's range or precision — naming the flags and
+   * the limit; null where it can. Checked before a run starts, for every engine `auto`
+   * may choose (float64 at resolve time, float32 for the GPU kernels).
+   */
+  rangeRefusal?(params: Params, run: RangeContext, format: NumberFormat): string | null;
   create(params: Params, loop: LoopConfig): FamilyModel;
+}
+
+/** Points one fit pools: the generations kept times points per generation, plus the prior's pseudo-observations. */
+export function pooledPoints(run: RangeContext): number {
+  return run.pooledGenerations * (run.samples + run.groundTruth) + run.prior;
+}
+
+/** A number for messages: 3.4e+38, 1e-30, 16777216. */
+export function formatLimit(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : value.toExponential(2).replace(/\.?0+e/, 'e');
+}
+
+/** The refusal for families whose statistics are counts: the points one fit pools must be exact integers. */
+export function countRefusal(run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  return points < format.exactIntegers
+    ? null
+    : `the points one fit pools (${formatLimit(points)}: generations kept × (--samples + --ground-truth) + --prior) must stay below ${formatLimit(format.exactIntegers)} for exact ${format.name} counts`;
 }
 
 /** Element-wise addition, the pooling rule for every family whose statistics are sums. */

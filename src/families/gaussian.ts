@@ -12,7 +12,7 @@ import { digamma, trigamma } from '../math/special.js';
 import { solveIncreasing } from '../math/roots.js';
 import { UsageError } from '../spec/errors.js';
 import { given, parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
-import { floatColumn, type FamilyDefinition, type FamilyModel, type FamilyOption, type LoopConfig } from './family.js';
+import { floatColumn, formatLimit, GROWTH_MARGIN, pooledPoints, type FamilyDefinition, type FamilyModel, type FamilyOption, type LoopConfig, type NumberFormat, type RangeContext } from './family.js';
 
 export type VarianceEstimator = 'mle' | 'unbiased';
 export const VARIANCE_ESTIMATORS: readonly VarianceEstimator[] = ['mle', 'unbiased'];
@@ -153,6 +153,46 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
   };
 }
 
+/**
+ * Where a Gaussian configuration leaves `format` (see FamilyDefinition.rangeRefusal):
+ * - M2 = Σ(x − x̄)² over the points pooled, with σ² free to grow by GROWTH_MARGIN (σ² is a
+ *   supermartingale), must stay finite;
+ * - the collapse floor ε·σ²₀ must be a normal number with room to spare;
+ * - where points are drawn one by one or pooled (per-sample, ground truth, prior, a regime
+ *   that pools generations), x = μ + σz is rounded to the spacing of numbers near |μ|:
+ *   that rounding adds a variance of spacing²/12, which at the collapse floor must be
+ *   below a hundredth of σ²'s per-generation drift (about σ²/n), or the collapse time is
+ *   wrong. |μ| is bounded by its start and the truth plus ten standard deviations.
+ */
+export function gaussianRangeRefusal(params: GaussianParams, run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  const largestVariance = Math.max(params.var0, params.truthVar) * GROWTH_MARGIN;
+  if (!(largestVariance * points * 4 < format.largest)) {
+    return `--var0 (or --truth-var) × the points one fit pools (${formatLimit(points)}) must stay below ${formatLimit(format.largest / (4 * GROWTH_MARGIN))} in ${format.name}, with room for σ² to grow ${formatLimit(GROWTH_MARGIN)}-fold (got σ² = ${formatLimit(Math.max(params.var0, params.truthVar))})`;
+  }
+  const floor = params.collapseThreshold * params.var0;
+  if (!(floor >= format.smallest)) {
+    return `--collapse-threshold × --var0 (${formatLimit(floor)}) must be at least ${formatLimit(format.smallest)} in ${format.name}`;
+  }
+  const n = run.samples + run.groundTruth;
+  const rounds = run.mode === 'per-sample' || run.groundTruth > 0 || run.prior > 0 || run.pooledGenerations > 1;
+  const largestMean = Math.max(Math.abs(params.mu0), Math.abs(params.truthMu)) + 10 * Math.sqrt(Math.max(params.var0, params.truthVar));
+  const spacing = 2 * format.unitRoundoff * largestMean;
+  const floorSigma = Math.sqrt(floor);
+  if (rounds && !(spacing <= floorSigma * Math.sqrt(0.12 / n))) {
+    const spread = 10 * Math.sqrt(Math.max(params.var0, params.truthVar));
+    const widest = (floorSigma * Math.sqrt(0.12 / n)) / (2 * format.unitRoundoff) - spread;
+    const resolution = `near |x| = ${formatLimit(largestMean)} numbers are ${formatLimit(spacing)} apart, too coarse for σ = ${formatLimit(floorSigma)} (σ₀ √--collapse-threshold) with ${formatLimit(n)} points`;
+    return widest > 0
+      ? `--mu0 (or --truth-mu) is too far from 0 for ${format.name} at this collapse floor: ${resolution}; |μ| up to about ${formatLimit(widest)} works, or a larger --collapse-threshold`
+      : `--truth-var (or --var0) spreads the data too wide for ${format.name} to resolve the collapse floor: ${resolution}; use a larger --collapse-threshold or a narrower truth`;
+  }
+  if (run.l2 > 0 && !(largestMean * largestMean * GROWTH_MARGIN < format.largest)) {
+    return `--l2 squares μ: --mu0 (or --truth-mu) must be below ${formatLimit(Math.sqrt(format.largest / GROWTH_MARGIN))} in ${format.name}`;
+  }
+  return null;
+}
+
 export const gaussianFamily: FamilyDefinition<GaussianParams> = {
   name: 'gaussian',
   summary: 'Gaussian(μ, σ²): σ² shrinks (MLE) or random-walks down (unbiased) until σ² ≤ ε σ²₀',
@@ -189,8 +229,8 @@ export const gaussianFamily: FamilyDefinition<GaussianParams> = {
     'truth-mu': params.truthMu,
     'truth-var': params.truthVar,
   }),
-
   create: createModel,
+  rangeRefusal: gaussianRangeRefusal,
 };
 
 /** Exact theory for replace-regime fits on M points, no mitigation. */

@@ -26,6 +26,7 @@ import { given, parseChoice, parseNumber, type RawOptions } from '../spec/parse.
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../stats/wright-fisher.js';
 import {
   addSums,
+  countRefusal,
   eventColumn,
   floatColumn,
   type FamilyDefinition,
@@ -536,6 +537,8 @@ export const isingFamily: FamilyDefinition<IsingParams> = {
       : initial;
     return { spins, learn, couplingScale, initial, truth };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
   toOptions(params) {
     // θ₁ where it is finite (m follows from it exactly), m where the model is polarised.
     const model = (spec: IsingModelSpec, flags: { m: string; theta1: string; theta2: string }): Record<string, unknown> =>
@@ -549,7 +552,6 @@ export const isingFamily: FamilyDefinition<IsingParams> = {
       ...(sameTruth ? {} : model(params.truth, { m: 'truth-m', theta1: 'truth-theta1', theta2: 'truth-theta2' })),
     };
   },
-
   create: createModel,
 };
 

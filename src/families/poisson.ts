@@ -6,7 +6,7 @@
 import { poisson } from '../rng/distributions/poisson.js';
 import { solveIncreasing } from '../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../spec/parse.js';
-import { addSums, floatColumn, type FamilyDefinition, type FamilyModel, type LoopConfig } from './family.js';
+import { addSums, countRefusal, floatColumn, formatLimit, type FamilyDefinition, type FamilyModel, type LoopConfig, type NumberFormat, type RangeContext } from './family.js';
 
 export interface PoissonParams {
   readonly lambda0: number;
@@ -64,6 +64,33 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
   };
 }
 
+/**
+ * Where a Poisson configuration leaves `format`: counts must stay exact integers. The count
+ * of a generation, S = Σx, is a martingale (a critical Galton–Watson process under maximum
+ * likelihood, pulled back by mitigations), starting at S₀ = n·max(λ₀, λ*). Over T
+ * generations it stays below S₀ + 10√(S₀T) but for fluctuations beyond ten standard
+ * deviations, and a surviving line of descent grows like t/2 (S_t/t → Exp(½) given
+ * survival), so it reaches a count A with probability about S₀·e^{−2A/T}: that must be
+ * below 10⁻¹² per chain too. Pooled generations (accumulate, window) add theirs up.
+ */
+export function poissonRangeRefusal(params: PoissonParams, run: RangeContext, format: NumberFormat): string | null {
+  const counted = countRefusal(run, format);
+  if (counted !== null) return counted;
+  const n = run.samples + run.groundTruth;
+  const start = n * Math.max(params.lambda0, params.truthLambda) + run.prior * params.truthLambda;
+  const horizon = run.generations;
+  const fluctuation = start + 10 * Math.sqrt(Math.max(start, 1) * horizon);
+  const limit = format.exactIntegers / run.pooledGenerations;
+  const lineage = Math.max(start, 1) * Math.exp((-2 * limit) / horizon);
+  if (!(fluctuation < limit) || !(lineage < 1e-12)) {
+    return (
+      `--lambda0 (or --truth-lambda) × (--samples + --ground-truth) = ${formatLimit(start)} counts per generation can grow over --generations ${horizon} ` +
+      `beyond ${formatLimit(limit)}${run.pooledGenerations > 1 ? ' (pooled over the generations kept)' : ''}, past exact ${format.name} integers`
+    );
+  }
+  return null;
+}
+
 export const poissonFamily: FamilyDefinition<PoissonParams> = {
   name: 'poisson',
   summary: 'Poisson(λ): a critical Galton–Watson process; absorbed at λ = 0',
@@ -77,6 +104,7 @@ export const poissonFamily: FamilyDefinition<PoissonParams> = {
     const truthLambda = given(raw, 'truth-lambda') ? parseNumber(raw['truth-lambda'], 'truth-lambda', rate) : lambda0;
     return { lambda0, truthLambda };
   },
+  rangeRefusal: poissonRangeRefusal,
   toOptions: (params) => ({ lambda0: params.lambda0, 'truth-lambda': params.truthLambda }),
   create: createModel,
 };

@@ -3,7 +3,7 @@
  * the provenance of every output file) and everything an engine needs.
  */
 import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
-import { SAMPLING_MODES, type FamilyName, type LoopConfig, type SamplingMode } from '../families/family.js';
+import { FLOAT64, SAMPLING_MODES, type FamilyName, type LoopConfig, type RangeContext, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { GPU_BACKENDS } from '../engine/gpu/names.js';
 import { UsageError } from './errors.js';
@@ -164,6 +164,10 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
 
   const loop: LoopConfig = { samples, groundTruth, prior, l2 };
   const familyParams = definition.resolve(raw, loop);
+  // The reference path computes in float64: a configuration beyond it is refused here, so
+  // no engine ever runs it (the GPU kernels' float32 is checked in engine/gpu/plans).
+  const refusal = definition.rangeRefusal?.(familyParams, rangeContext({ samples, groundTruth, prior, l2, generations, mode, regime }), FLOAT64) ?? null;
+  if (refusal !== null) throw new UsageError(refusal);
   return {
     family,
     familyParams,
@@ -183,6 +187,12 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
     trajectories,
     shard: shard !== null && shard.count > 1 ? shard : null,
   };
+}
+
+/** What a family's numeric limits depend on (FamilyDefinition.rangeRefusal), from a run's settings. */
+export function rangeContext(spec: Pick<RunSpec, 'samples' | 'groundTruth' | 'prior' | 'l2' | 'generations' | 'mode' | 'regime'>): RangeContext {
+  const pooledGenerations = spec.regime.kind === 'replace' ? 1 : spec.regime.kind === 'accumulate' ? spec.generations : Math.min(spec.regime.width, spec.generations);
+  return { samples: spec.samples, groundTruth: spec.groundTruth, prior: spec.prior, l2: spec.l2, generations: spec.generations, mode: spec.mode, pooledGenerations };
 }
 
 /** The chains this run simulates, [first, end): the whole ensemble or its shard. */

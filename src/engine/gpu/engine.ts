@@ -13,6 +13,7 @@ import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
 import { CallSizer, throwIfAborted } from '../pacing.js';
+import { UsageError } from '../../spec/errors.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { openBackend, type GpuBackendName, type OpenBackend } from './backends.js';
 import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRecipe, type KernelRunner } from './kernel-runner.js';
@@ -149,6 +150,11 @@ class BatchResults {
   /** Records a finished chain from its final slots. */
   record(chain: number, slots: Float32Array): void {
     const i = chain - this.first;
+    // The up-front float32 limits (plans/index.ts) make this all but impossible; a chain
+    // that still left the range is refused, never written as NaN.
+    if (!Number.isFinite(slots[0]) || !Number.isFinite(slots[1])) {
+      throw new UsageError(`chain ${chain} left the float32 range at generation ${slots[RUN_SLOT]} (its statistics became ${slots[0]}, ${slots[1]}); run this configuration with --backend reference`);
+    }
     const { collapseTime, outcome } = this.plan.decodeCollapse(slots[COLLAPSE_SLOT]);
     this.collapseTime[i] = collapseTime;
     this.outcome[i] = outcome;

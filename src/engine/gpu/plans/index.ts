@@ -1,9 +1,8 @@
-import type { FamilyName } from '../../../families/family.js';
-import type { ExponentialParams } from '../../../families/exponential.js';
-import type { GaussianParams } from '../../../families/gaussian.js';
+import { FLOAT32, type FamilyName } from '../../../families/family.js';
+import { FAMILIES } from '../../../families/index.js';
 import type { CategoricalParams } from '../../../families/categorical.js';
 import { UsageError } from '../../../spec/errors.js';
-import type { RunSpec } from '../../../spec/run-spec.js';
+import { rangeContext, type RunSpec } from '../../../spec/run-spec.js';
 import type { GpuPlan, GpuPlanContext } from '../plan.js';
 import { bernoulliPlan } from './bernoulli.js';
 import { exponentialPlan } from './exponential.js';
@@ -13,8 +12,6 @@ import { poissonPlan } from './poisson.js';
 
 /** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
 export const EXACT_LIMIT = 2 ** 23;
-/** The smallest collapse floor a float32 kernel resolves (normal numbers start at 1.2e-38). */
-const FLOAT32_FLOOR = 1e-30;
 
 const PLANS: Partial<Record<FamilyName, (context: GpuPlanContext) => GpuPlan>> = {
   bernoulli: bernoulliPlan,
@@ -68,13 +65,11 @@ export function assertGpuSupports(spec: RunSpec, backend: string): void {
     );
   }
   if (spec.family === 'ising') assertIsingLimits(spec, where);
-  if (spec.family === 'gaussian' || spec.family === 'exponential') {
-    const params = spec.familyParams as GaussianParams | ExponentialParams;
-    const start = 'var0' in params ? params.var0 : 1 / params.rate0;
-    if (params.collapseThreshold * start < FLOAT32_FLOOR) {
-      throw new UsageError(`--collapse-threshold × the initial ${'var0' in params ? 'variance' : 'mean'} must be at least ${FLOAT32_FLOOR} ${where} (float32 range)`);
-    }
-  }
+  // The family's own limits in float32, for its parameters and what they grow to. On the
+  // host-fit path the host pools generations in float64: a kernel sees one generation.
+  const context = rangeContext(spec);
+  const refusal = FAMILIES[spec.family].rangeRefusal?.(spec.familyParams, hostFit ? { ...context, pooledGenerations: 1 } : context, FLOAT32) ?? null;
+  if (refusal !== null) throw new UsageError(`${refusal} ${where}`);
 }
 
 function assertCategoricalSupported(spec: RunSpec, where: string): void {
