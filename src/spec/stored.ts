@@ -11,8 +11,12 @@ import { UsageError } from './errors.js';
 import type { RawOptions } from './parse.js';
 import { regimeToString, resolveRunSpec, type RunSpec } from './run-spec.js';
 
-/** Relative agreement required of numbers a resolve derives (a normalised law, a root). */
+/**
+ * Agreement required of numbers a resolve derives (a normalised law, a magnetisation from a
+ * field and back): relative, or absolute near zero (m = 0 comes back as 5e-19).
+ */
 const RELATIVE_TOLERANCE = 1e-9;
+const ABSOLUTE_TOLERANCE = 1e-15;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -22,7 +26,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function difference(stored: unknown, resolved: unknown, path: string): string | null {
   if (typeof stored === 'number' && typeof resolved === 'number') {
     const scale = Math.max(Math.abs(stored), Math.abs(resolved));
-    return stored === resolved || Math.abs(stored - resolved) <= RELATIVE_TOLERANCE * scale ? null : `${path} (stored ${stored}, valid ${resolved})`;
+    return stored === resolved || Math.abs(stored - resolved) <= RELATIVE_TOLERANCE * scale + ABSOLUTE_TOLERANCE ? null : `${path} (stored ${stored}, valid ${resolved})`;
   }
   if (Array.isArray(stored) && Array.isArray(resolved)) {
     if (stored.length !== resolved.length) return `${path} (${stored.length} entries, valid ${resolved.length})`;
