@@ -5,6 +5,7 @@
  */
 import type { BernoulliParams } from '../families/bernoulli.js';
 import { bernoulliTheory } from '../families/bernoulli.js';
+import type { AbsorptionLaw } from '../stats/wright-fisher.js';
 import type { CategoricalParams } from '../families/categorical.js';
 import type { IsingParams } from '../families/ising.js';
 import { isingTheory } from '../families/ising.js';
@@ -41,40 +42,63 @@ export interface Summary {
     readonly quantiles: readonly { q: number; estimate: number | null; lower: number | null; upper: number | null }[];
   };
   readonly outcomes: readonly (Interval & { readonly value: number; readonly count: number; readonly theory: TheoryComparison | null })[];
-  /** Kolmogorov distance of the whole collapse-time law from the theory (discrete: conservative p). */
-  readonly lawTest: { readonly source: string; readonly distance: number; readonly pValue: number } | null;
+  /**
+   * Kolmogorov distance of the collapse-time law from the theory (discrete: conservative p),
+   * over t = 0 … `through` (the horizon, or as far as the exact law was computed).
+   */
+  readonly lawTest: { readonly source: string; readonly distance: number; readonly pValue: number; readonly through: number } | null;
   /** Why no theory is compared, when none is. */
   readonly theoryNote: string | null;
 }
 
 export interface ExactTheory {
   readonly source: string;
-  /** P(τ ≤ t), t = 0 … T. */
-  readonly cdf: ArrayLike<number> | null;
+  /** P(τ ≤ t) at any t ≥ 0 (NaN where not computed), or null where there is no such law. */
+  readonly cdfAt: ((t: number) => number) | null;
+  /** The last t at which cdfAt is known (the horizon where it is known throughout). */
+  readonly knownTo: number;
+  /** The t beyond which cdfAt no longer changes (to 10⁻¹⁵), for figures that draw it point by point. */
+  readonly changesTo: number;
   readonly mean: number | null;
   /** P(outcome = value), for a run in which every chain collapses. */
   readonly outcome: ((value: number) => number) | null;
+  /** What of the theory was left out, and why (its cost limits), or null. */
+  readonly note: string | null;
 }
+
+/** The Wright–Fisher law as ExactTheory fields: bounded in time and memory (stats/wright-fisher.ts). */
+function wrightFisherTheory(law: AbsorptionLaw, horizon: number): Pick<ExactTheory, 'cdfAt' | 'knownTo' | 'changesTo' | 'mean' | 'note'> {
+  return { cdfAt: law.cdfAt, knownTo: law.complete ? horizon : law.computedTo, changesTo: law.computedTo, mean: law.mean, note: law.note };
+}
+
+/** The last configuration's theory: plot asks for it again after summarize computed it. */
+let cachedTheory: { key: string; theory: ExactTheory | string } | null = null;
 
 /** The exact laws the plain loop (MLE, no mitigation) obeys, per family; null and why where there are none. */
 export function exactTheory(spec: RunSpec): ExactTheory | string {
+  const key = JSON.stringify(spec);
+  if (cachedTheory?.key !== key) cachedTheory = { key, theory: computeExactTheory(spec) };
+  return cachedTheory.theory;
+}
+
+function computeExactTheory(spec: RunSpec): ExactTheory | string {
   if (hasMitigation(spec) || spec.regime.kind !== 'replace') return 'mitigated or non-replacing loops are not absorbed: no exact collapse law to compare';
   if (spec.family === 'bernoulli') {
     const p0 = (spec.familyParams as BernoulliParams).p0;
     const law = bernoulliTheory.absorptionTime(spec.samples, p0, spec.generations);
-    return { source: `Wright–Fisher transition matrix, ${spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? p0 : 1 - p0) };
+    return { source: `Wright–Fisher transition matrix, ${spec.samples} copies`, ...wrightFisherTheory(law, spec.generations), outcome: (value) => (value === 1 ? p0 : 1 - p0) };
   }
   if (spec.family === 'ising') {
     const params = spec.familyParams as IsingParams;
     if (params.learn !== 'theta1' || params.initial.theta2 !== 0) return 'coupled spins (θ₂ ≠ 0 or learned) have no exact collapse law here';
     const law = isingTheory.absorptionTime(params.spins, spec.samples, params.initial.m, spec.generations);
     const up = isingTheory.polarisedUpProbability(params.initial.m);
-    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * spec.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? up : 1 - up) };
+    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * spec.samples} copies`, ...wrightFisherTheory(law, spec.generations), outcome: (value) => (value === 1 ? up : 1 - up) };
   }
   if (spec.family === 'categorical') {
     const params = spec.familyParams as CategoricalParams;
     if (params.temperature !== 1 || params.topK !== null || params.topP !== 1) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
-    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
+    return { source: 'martingale: P(survivor j) = π_j,0', cdfAt: null, knownTo: 0, changesTo: 0, mean: null, outcome: (value) => params.init[value] ?? 0, note: null };
   }
   return `no exact collapse-time law for ${spec.family} (its variance and martingale laws are checked by the test suite)`;
 }
@@ -136,12 +160,13 @@ export function summarizeFiles(inputs: readonly string[]): Summary {
   const collapseByTime = timeGrid(firstEvent, lastEvent, horizon).map((time) => {
     while (next < sortedEvents.length && sortedEvents[next][0] <= time) cumulative += sortedEvents[next++][1];
     const interval = wilsonInterval(cumulative, chains);
-    const value = exact?.cdf ? exact.cdf[time] : null;
+    const known = exact?.cdfAt ? exact.cdfAt(time) : NaN;
+    const value = Number.isNaN(known) ? null : known;
     return {
       time,
       count: cumulative,
       ...interval,
-      theory: value === null || value === undefined ? null : { source: exact!.source, value, inside: value >= interval.lower && value <= interval.upper },
+      theory: value === null ? null : { source: exact!.source, value, inside: value >= interval.lower && value <= interval.upper },
     };
   });
 
@@ -156,14 +181,23 @@ export function summarizeFiles(inputs: readonly string[]): Summary {
     });
 
   let lawTest: Summary['lawTest'] = null;
-  if (exact?.cdf) {
+  if (exact?.cdfAt && exact.knownTo >= 1) {
+    // sup_t |F̂(t) − F(t)| over t ≤ through: between two event times F̂ is constant and F
+    // increases, so the supremum is at the ends of those stretches (time O(events), not T).
+    const through = Math.min(horizon, exact.knownTo);
+    const cdfAt = exact.cdfAt;
     let seen = 0;
     let distance = 0;
-    for (let t = 0; t <= horizon; t++) {
-      seen += events.get(t) ?? 0;
-      distance = Math.max(distance, Math.abs(seen / chains - exact.cdf[t]));
+    let from = 0;
+    for (const [time, count] of sortedEvents) {
+      if (time > through) break;
+      if (time > from) distance = Math.max(distance, Math.abs(seen / chains - cdfAt(from)), Math.abs(seen / chains - cdfAt(time - 1)));
+      seen += count;
+      distance = Math.max(distance, Math.abs(seen / chains - cdfAt(time)));
+      from = time + 1;
     }
-    lawTest = { source: exact.source, distance, pValue: kolmogorovSurvival(Math.sqrt(chains) * distance) };
+    if (from <= through) distance = Math.max(distance, Math.abs(seen / chains - cdfAt(from)), Math.abs(seen / chains - cdfAt(through)));
+    lawTest = { source: exact.source, distance, pValue: kolmogorovSurvival(Math.sqrt(chains) * distance), through };
   }
 
   const meanCollapsed = collapsedCount > 0 ? sum / collapsedCount : null;
@@ -185,7 +219,7 @@ export function summarizeFiles(inputs: readonly string[]): Summary {
     },
     outcomes,
     lawTest,
-    theoryNote: typeof theory === 'string' ? theory : null,
+    theoryNote: typeof theory === 'string' ? theory : exact?.note ?? null,
   };
 }
 

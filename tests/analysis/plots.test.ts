@@ -31,7 +31,7 @@ describe('plot specifications', () => {
     const law = bernoulliTheory.absorptionTime(12, 0.3, 100000);
     const exact = layerData(spec, 1).filter((p) => String(p.curve).startsWith('exact'));
     expect(exact.length).toBeGreaterThan(10);
-    for (const p of exact) expect(p.S).toBeCloseTo(1 - law.cdf[p.t], 14);
+    for (const p of exact) expect(p.S).toBeCloseTo(1 - law.cdfAt(p.t), 14);
   });
 
   it('histogram: bins of whole generations summing to the collapsed chains, expected counts from the exact law', () => {
@@ -42,7 +42,7 @@ describe('plot specifications', () => {
     expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(summary.collapsed.count);
     const law = bernoulliTheory.absorptionTime(12, 0.3, 100000);
     const last = rows[rows.length - 1];
-    expect(rows.reduce((sum, row) => sum + row.expected, 0)).toBeCloseTo(summary.chains * law.cdf[last.to - 0.5], 6);
+    expect(rows.reduce((sum, row) => sum + row.expected, 0)).toBeCloseTo(summary.chains * law.cdfAt(last.to - 0.5), 6);
     for (const row of rows) expect(row.to - row.from).toBe(rows[0].to - rows[0].from);
   });
 
