@@ -9,6 +9,15 @@ import type { FamilyModel } from '../families/family.js';
 import { UsageError } from '../spec/errors.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
 
+/**
+ * Generations of statistics a chain keeps under --regime window:W: W, but never more than
+ * the run has (a window wider than --generations pools the same data as one of exactly
+ * --generations), so window:10⁸ with T = 10 keeps 10, not 10⁸.
+ */
+export function windowGenerations(spec: Pick<RunSpec, 'regime' | 'generations'>): number {
+  return spec.regime.kind === 'window' ? Math.min(spec.regime.width, spec.generations) : 0;
+}
+
 /** What every chain of a run shares: the model, the starting state, the pseudo-observations. */
 export class ChainLoopShared {
   readonly initial: Float64Array;
@@ -24,7 +33,7 @@ export class ChainLoopShared {
     this.pseudo = new Float64Array(model.statsSize);
     model.pseudoStats(spec.prior, this.pseudo);
     this.stopsAtCollapse = !hasMitigation(spec);
-    this.windowWidth = spec.regime.kind === 'window' ? spec.regime.width : 0;
+    this.windowWidth = windowGenerations(spec);
   }
 }
 
@@ -37,7 +46,9 @@ export class ChainLoop {
   generation = 0;
   private readonly pooled: Float64Array;
   private readonly fitStats: Float64Array;
-  private readonly window: Float64Array[];
+  /** The last windowWidth generations' statistics, one after another (a ring). */
+  private readonly window: Float64Array;
+  private readonly entry: Float64Array;
 
   constructor(private readonly shared: ChainLoopShared) {
     const { model } = shared;
@@ -45,14 +56,15 @@ export class ChainLoop {
     this.eventTimes = new Int32Array(model.events.length);
     this.pooled = new Float64Array(model.statsSize);
     this.fitStats = new Float64Array(model.statsSize);
-    this.window = Array.from({ length: shared.windowWidth }, () => new Float64Array(model.statsSize));
+    this.window = new Float64Array(shared.windowWidth * model.statsSize);
+    this.entry = new Float64Array(model.statsSize);
   }
 
   /** Back to generation 0 (the initial model); returns whether the chain stops there. */
   start(): boolean {
     this.state.set(this.shared.initial);
     this.pooled.fill(0);
-    for (const entry of this.window) entry.fill(0);
+    this.window.fill(0);
     this.eventTimes.fill(-1);
     this.collapseTime = -1;
     this.outcome = NaN;
@@ -108,9 +120,14 @@ export class ChainLoop {
       model.addStats(this.pooled, generationStats);
       return this.pooled;
     }
-    this.window[(this.generation - 1) % regime.width].set(generationStats);
+    const size = model.statsSize;
+    const width = this.shared.windowWidth;
+    this.window.set(generationStats, ((this.generation - 1) % width) * size);
     this.pooled.fill(0);
-    for (let i = 0; i < Math.min(this.generation, regime.width); i++) model.addStats(this.pooled, this.window[i]);
+    for (let i = 0; i < Math.min(this.generation, width); i++) {
+      this.entry.set(this.window.subarray(i * size, (i + 1) * size));
+      model.addStats(this.pooled, this.entry);
+    }
     return this.pooled;
   }
 }

@@ -125,7 +125,7 @@ export class ReferenceEngine implements Engine {
       const count = Math.min(spec.batchSize, range.end - first);
       const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
       const builder =
-        spec.trajectories !== null && first < spec.trajectories.chains ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
+        spec.trajectories !== null && first < spec.trajectories.chains ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
       let chainGenerations = 0;
       for (let i = 0; i < count; i++) {
         const chain = first + i;

@@ -7,6 +7,7 @@ import { FLOAT64, SAMPLING_MODES, type FamilyName, type LoopConfig, type RangeCo
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { GPU_BACKENDS } from '../engine/gpu/names.js';
 import { UsageError } from './errors.js';
+import { MAX_TRAJECTORY_ROWS, trajectoryRowsRefusal } from '../engine/batch.js';
 import { parseShard, shardOutputName, shardRange, type Shard } from './shard.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
 
@@ -48,6 +49,8 @@ export const MAX_CHAINS = 0xffffffff;
 export const MAX_GENERATIONS = 0x7fffffff;
 export const MAX_SAMPLES = 1e9;
 export const DEFAULT_OUT = 'collapse-times.arrow';
+/** Most numbers a chain keeps for --regime window:W (128 MB a chain). */
+export const MAX_WINDOW_NUMBERS = 2 ** 24;
 
 /** An option shared by every family. */
 export interface CommonOption {
@@ -158,12 +161,25 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
   if (trajectories !== null && trajectories.out === out) {
     throw new UsageError('--trajectories-out must differ from --out');
   }
+  if (trajectories !== null && (groundTruth > 0 || prior > 0 || l2 > 0)) {
+    // With a mitigation every chain runs all T generations, so the worst case is the case.
+    // (Without, chains stop at collapse and the rows are counted as they come: engine/batch.ts.)
+    const rows = Math.min(batchSize, trajectories.chains, chains) * (Math.floor(generations / trajectories.every) + 2);
+    if (rows > MAX_TRAJECTORY_ROWS) throw new UsageError(trajectoryRowsRefusal(rows, batchSize));
+  }
   if (rng === 'seedrandom' && backend !== 'reference' && backend !== 'auto') {
     throw new UsageError('--rng seedrandom is sequential and runs on --backend reference only');
   }
 
   const loop: LoopConfig = { samples, groundTruth, prior, l2 };
   const familyParams = definition.resolve(raw, loop);
+  if (regime.kind === 'window') {
+    // Each chain keeps the window's statistics: min(W, T) generations of them.
+    const kept = Math.min(regime.width, generations) * definition.create(familyParams, loop).statsSize;
+    if (kept > MAX_WINDOW_NUMBERS) {
+      throw new UsageError(`--regime window:${regime.width} keeps ${kept} numbers per chain (min(W, --generations) generations of statistics), more than ${MAX_WINDOW_NUMBERS}: use a narrower window`);
+    }
+  }
   // The reference path computes in float64: a configuration beyond it is refused here, so
   // no engine ever runs it (the GPU kernels' float32 is checked in engine/gpu/plans).
   const refusal = definition.rangeRefusal?.(familyParams, rangeContext({ samples, groundTruth, prior, l2, generations, mode, regime }), FLOAT64) ?? null;

@@ -149,7 +149,7 @@ export async function* runCategorical(opened: OpenBackend, spec: RunSpec, model:
       const extinction = new Int32Array(count).fill(-1);
       const finals = model.finalColumns.map(() => new Float64Array(count));
       const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
-      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
+      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
       let batchGenerations = 0;
 
       const finish = (chain: number, counts: Float32Array, offset: number, status: Float32Array, s: number): void => {

@@ -21,6 +21,7 @@ import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT, type GpuPlan } from './plan
 import { gpuPathFor, gpuPlanFor } from './plans/index.js';
 import { isingLevelsPlan } from './plans/ising-levels.js';
 import { hostFitGroupLimit, hostFitRecipe, runHostFit } from './host-fit.js';
+import { windowGenerations } from '../chain-loop.js';
 import { runCategorical } from './categorical.js';
 
 /**
@@ -74,7 +75,7 @@ export class GpuEngine implements Engine {
     if (path === 'host-fit') {
       const plan = isingLevelsPlan(spec, model, style);
       const runner = await this.runnerFor(hostFitRecipe(this.opened.backend, spec, plan));
-      yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend]), options);
+      yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend], windowGenerations(spec) * model.statsSize), options);
       return;
     }
     const plan = gpuPlanFor({ spec, model, style });
@@ -88,7 +89,7 @@ export class GpuEngine implements Engine {
       const results = new BatchResults(first, count, model, plan);
       // Trajectory chains advance in calls of exactly `every` generations, in their own group.
       const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
-      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
+      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
       // The others in groups sized so that one generation of a group is about one call's work
       // (an in-thread backend then sees signals between calls; see engine/pacing.ts).
       for (let from = 0; from < count; ) {

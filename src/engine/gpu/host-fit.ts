@@ -43,9 +43,16 @@ export function hostFitRecipe(backend: GpuBackendName, spec: Pick<RunSpec, 'seed
   return { backend, source: plan.source, constants: [...keyLimbs(spec.seed), ...plan.constants], inputWidth: width, padding: new Float32Array(width) };
 }
 
-/** Most chains one call takes: the rows' floats below 2^24 and the backend's group limit. */
-export function hostFitGroupLimit(plan: HostFitPlan, groupLimit: number): number {
-  return Math.max(1, Math.min(groupLimit, Math.floor((ELEMENT_LIMIT - 1) / (HOST_FIT_HEADER + plan.parameterWidth))));
+/** Most numbers the chains of one group keep for --regime window:W (256 MB). */
+const GROUP_WINDOW_NUMBERS = 2 ** 25;
+
+/**
+ * Most chains one call takes: the rows' floats below 2^24, the backend's group limit, and
+ * the window's statistics the group's chains keep (`windowNumbers` per chain) within GROUP_WINDOW_NUMBERS.
+ */
+export function hostFitGroupLimit(plan: HostFitPlan, groupLimit: number, windowNumbers = 0): number {
+  const byWindow = windowNumbers > 0 ? Math.floor(GROUP_WINDOW_NUMBERS / windowNumbers) : Infinity;
+  return Math.max(1, Math.min(groupLimit, byWindow, Math.floor((ELEMENT_LIMIT - 1) / (HOST_FIT_HEADER + plan.parameterWidth))));
 }
 
 export async function* runHostFit(
@@ -75,7 +82,7 @@ export async function* runHostFit(
     const count = Math.min(spec.batchSize, range.end - first);
     const { collapseTime, outcome, eventTimes, finals } = emptyChainColumns(model, count);
     const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
-    const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
+    const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
     let batchGenerations = 0;
 
     // As the reference records: generation 0, every k-th generation, and the last one.
