@@ -3,7 +3,7 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { parseText } from '../spec/parse.js';
 import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
-import { shardFromEnvironment } from '../spec/shard.js';
+import { parseShard, shardFromEnvironment, shardOutputName, shardSuffix } from '../spec/shard.js';
 import { runSimulation } from '../run.js';
 import { collectRawOptions, configInputs } from './options.js';
 import { summaryJson, summaryText } from './format.js';
@@ -48,7 +48,20 @@ export async function runCommand(command: Command): Promise<void> {
   } else {
     // On a Slurm job array or a Kubernetes Indexed Job, the shard comes from the environment.
     environmentShard = shardFromEnvironment(process.env, raw);
-    if (environmentShard !== null) raw['shard'] = environmentShard.shard;
+    if (environmentShard !== null) {
+      raw['shard'] = environmentShard.shard;
+      // Every task of the array gets the same flags: an explicit --out (or --trajectories-out)
+      // would be one path written by all of them. Each task writes its own, named by its
+      // shard (unless the name already says it, as a script may have made it).
+      const shard = parseShard(environmentShard.shard);
+      for (const flag of ['out', 'trajectories-out'] as const) {
+        if (raw[flag] === undefined || shard.count === 1) continue;
+        const given = parseText(raw[flag], flag);
+        if (given.includes(shardSuffix(shard))) continue;
+        raw[flag] = shardOutputName(given, shard);
+        environmentShard = { ...environmentShard, note: `${environmentShard.note}; --${flag} ${given} becomes ${raw[flag] as string}` };
+      }
+    }
     spec = resolveRunSpec(raw);
   }
   const json = raw['json'] === true || raw['json'] === 'true';
