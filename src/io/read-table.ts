@@ -14,7 +14,12 @@
  * internals leaks into it.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import * as flatbuffers from 'flatbuffers';
 import { tableFromIPC, Type, type Data, type Table, type Vector } from 'apache-arrow';
+import { Footer } from 'apache-arrow/fb/footer';
+import { Message } from 'apache-arrow/fb/message';
+import { MessageHeader } from 'apache-arrow/fb/message-header';
+import { RecordBatch as RecordBatchHeader } from 'apache-arrow/fb/record-batch';
 import type { ColumnSpec, FamilyModel } from '../families/family.js';
 import { FAMILIES } from '../families/index.js';
 import { UsageError } from '../spec/errors.js';
@@ -85,8 +90,78 @@ function isFixedWidth(data: Data): boolean {
   return data.typeId === Type.Int || data.typeId === Type.Float;
 }
 
+/** Most columns and key–value pairs a collapse-sim table has (it has about ten columns, one metadata key). */
+const MOST_FIELDS = 64;
+const MOST_METADATA = 16;
+
+/**
+ * Checks the file's layout before apache-arrow reads it: the parser trusts the counts and
+ * offsets in the footer and in each message (a flipped byte made it loop over 10⁹ record
+ * batches, or allocate without end), so every count is bounded by the bytes that would
+ * hold it and every block must lie inside the file. Uses apache-arrow's own generated
+ * flatbuffer accessors, which read one number at a time.
+ */
+function checkLayout(bytes: Buffer, what: string): void {
+  const damaged = (why: string): UsageError => new UsageError(`${what} is damaged: ${why}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const footerEnd = bytes.length - MAGIC.length - 4;
+  const footerLength = view.getInt32(footerEnd, true);
+  if (!(footerLength > 0 && footerLength <= footerEnd - 8)) throw damaged('its footer length points outside the file');
+  const footerStart = footerEnd - footerLength;
+  const footer = Footer.getRootAsFooter(new flatbuffers.ByteBuffer(bytes.subarray(footerStart, footerEnd)));
+  if (footer.dictionariesLength() !== 0) throw damaged('it holds dictionaries, which collapse-sim never writes');
+  if (footer.recordBatchesLength() * 24 > footerLength) throw damaged(`its footer claims ${footer.recordBatchesLength()} record batches in ${footerLength} bytes`);
+  if (footer.customMetadataLength() > MOST_METADATA) throw damaged('its footer holds more metadata than collapse-sim writes');
+  const schema = footer.schema();
+  if (schema === null) throw damaged('its footer has no schema');
+  if (schema.fieldsLength() > MOST_FIELDS || schema.customMetadataLength() > MOST_METADATA) throw damaged('its schema is larger than any collapse-sim writes');
+  for (let f = 0; f < schema.fieldsLength(); f++) {
+    const field = schema.fields(f);
+    if (field === null || field.childrenLength() !== 0 || field.customMetadataLength() > MOST_METADATA) throw damaged(`column ${f} of its schema is not a plain column`);
+  }
+  for (let b = 0; b < footer.recordBatchesLength(); b++) {
+    const block = footer.recordBatches(b);
+    if (block === null) throw damaged(`record batch ${b} has no block`);
+    const offset = Number(block.offset());
+    const metadata = block.metaDataLength();
+    const body = Number(block.bodyLength());
+    if (!(offset >= 8 && metadata >= 8 && body >= 0 && offset + metadata + body <= footerStart)) throw damaged(`record batch ${b} lies outside the file`);
+    // An encapsulated message: 0xFFFFFFFF, the flatbuffer's length, the flatbuffer, then the body.
+    const continued = view.getUint32(offset, true) === 0xffffffff;
+    const start = offset + (continued ? 8 : 4);
+    const length = view.getInt32(offset + (continued ? 4 : 0), true);
+    if (!(length > 0 && start + length <= offset + metadata)) throw damaged(`record batch ${b}'s metadata overruns its block`);
+    const message = Message.getRootAsMessage(new flatbuffers.ByteBuffer(bytes.subarray(start, start + length)));
+    if (message.headerType() !== MessageHeader.RecordBatch) throw damaged(`block ${b} is not a record batch`);
+    if (Number(message.bodyLength()) !== body) throw damaged(`record batch ${b}'s body length disagrees with its block`);
+    const header = message.header(new RecordBatchHeader()) as RecordBatchHeader | null;
+    if (header === null) throw damaged(`record batch ${b} has no header`);
+    const rows = Number(header.length());
+    const nodes = header.nodesLength();
+    const buffers = header.buffersLength();
+    if (nodes > MOST_FIELDS || buffers > 3 * MOST_FIELDS || (nodes + buffers) * 16 > length || header.variadicBufferCountsLength() !== 0) {
+      throw damaged(`record batch ${b} describes more columns than its metadata holds`);
+    }
+    if (!(rows >= 0 && rows <= bytes.length)) throw damaged(`record batch ${b} claims ${rows} rows`);
+    for (let n = 0; n < nodes; n++) {
+      const node = header.nodes(n);
+      if (node === null || Number(node.length()) > rows || Number(node.nullCount()) > Number(node.length())) throw damaged(`record batch ${b}'s column ${n} claims more rows than the batch`);
+    }
+    for (let k = 0; k < buffers; k++) {
+      const buffer = header.buffers(k);
+      if (buffer === null || Number(buffer.offset()) < 0 || Number(buffer.offset()) + Number(buffer.length()) > body) throw damaged(`record batch ${b}'s buffer ${k} lies outside its body`);
+    }
+  }
+}
+
 /** Parses the bytes and checks every batch's columns hold the rows it claims. */
 function parseTable(bytes: Buffer, what: string): Table {
+  try {
+    checkLayout(bytes, what);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${what} is damaged: its Arrow footer or metadata do not parse`);
+  }
   let table: Table;
   try {
     table = tableFromIPC(bytes);
@@ -125,7 +200,7 @@ function provenanceOfTable(table: Table, what: string): Provenance {
   try {
     provenance = metadata === undefined ? null : JSON.parse(metadata);
   } catch {
-    provenance = null;
+    throw new UsageError(`${what}: its ${PROVENANCE_KEY} provenance is damaged (not valid JSON)`);
   }
   const p = provenance as Partial<Provenance> | null;
   if (p === null || typeof p !== 'object' || p.tool !== 'collapse-sim') {
