@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ChainBatch } from '../engine/batch.js';
 import { emptyChainColumns } from '../engine/batch.js';
@@ -252,8 +252,10 @@ export class Checkpoint {
     } catch (error) {
       throw damaged('resume', directory, (error as Error).message);
     }
-    if (typeof state.device !== 'string' || typeof state.outPath !== 'string') throw damaged('resume', directory, 'the device or output path is missing');
-    if ((state.trajectoriesOutPath === null) !== (spec.trajectories === null) || (state.trajectoriesOutPath !== null && typeof state.trajectoriesOutPath !== 'string')) {
+    if (typeof state.device !== 'string' || typeof state.outPath !== 'string' || !isAbsolute(state.outPath)) {
+      throw damaged('resume', directory, 'the device or the absolute output path is missing');
+    }
+    if ((state.trajectoriesOutPath === null) !== (spec.trajectories === null) || (state.trajectoriesOutPath !== null && (typeof state.trajectoriesOutPath !== 'string' || !isAbsolute(state.trajectoriesOutPath)))) {
       throw damaged('resume', directory, 'the trajectories output does not match the configuration');
     }
     if (!Array.isArray(state.batches)) throw damaged('resume', directory, 'the list of batches is missing');
@@ -371,6 +373,10 @@ export class Checkpoint {
       throw damaged(this.flag, this.directory, (error as Error).message);
     }
     if (canonicalJson(table.spec) !== canonicalJson(this.state.spec)) throw damaged(this.flag, this.directory, `${name} is from another run (its provenance holds another configuration)`);
+    // The first batch is always written by the process that started the checkpoint: its device is the state's.
+    if (first === chainRangeOf(this.state.spec).first && table.provenance.device !== this.state.device) {
+      throw damaged(this.flag, this.directory, `${STATE_FILE} names the device ${JSON.stringify(this.state.device)}, its first batch file ${JSON.stringify(table.provenance.device)}`);
+    }
     return table.table;
   }
 
