@@ -142,3 +142,21 @@ export function expectOnlyChanged<T>(directory: string, allowed: readonly string
   expect(changedEntries(before, snapshotDirectory(directory)), 'files changed').toEqual([...allowed].sort());
   return result;
 }
+
+/** JSON with object keys sorted at every level, as collapse-sim digests checkpoint.json. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The digest a forger would recompute for an edited checkpoint.json (its other fields). */
+export function checkpointDigest(state: Record<string, unknown>): string {
+  const { digest: _digest, ...content } = state;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}

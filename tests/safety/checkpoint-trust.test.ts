@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliIn, expectOnlyChanged, temporaryDirectory } from '../helpers.js';
+import { checkpointDigest, cliIn, expectOnlyChanged, temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [root, cleanup] = temporaryDirectory();
@@ -41,17 +41,6 @@ async function interrupted(cwd: string, args: string[], batches: number): Promis
   return join(cwd, 'ck');
 }
 
-/** The digest collapse-sim keeps of checkpoint.json: SHA-256 of its canonical JSON without the digest. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
 
 type State = { spec: Record<string, any>; batches: Record<string, any>[]; digest?: string } & Record<string, unknown>;
@@ -61,10 +50,7 @@ function editState(checkpoint: string, edit: (state: State) => void, redigest: b
   const path = join(checkpoint, 'checkpoint.json');
   const state = JSON.parse(readFileSync(path, 'utf8')) as State;
   edit(state);
-  if (redigest) {
-    delete state.digest;
-    state.digest = sha256(canonical(state));
-  }
+  if (redigest) state.digest = checkpointDigest(state);
   writeFileSync(path, JSON.stringify(state));
 }
 
