@@ -77,7 +77,7 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'regime', valueName: '<regime>', description: 'data each fit sees: replace (this generation), accumulate (all so far) or window:<W> (last W)', defaultValue: 'replace' },
   { flag: 'shard', valueName: '<i/n>', description: 'run shard i of n (0-based): chains ⌊i·C/n⌋ … ⌊(i+1)·C/n⌋ − 1; default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' },
   { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
-  { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then finish the batch, save and exit' },
+  { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then stop at once, keeping every batch finished' },
   { flag: 'resume', valueName: '<dir>', description: 'go on with the run checkpointed in dir (its configuration; no other run flags)' },
   { flag: 'batch-size', valueName: '<n>', description: 'chains per output record batch (memory bound; results do not depend on it)', defaultValue: '65536' },
   { flag: 'out', valueName: '<path>', description: 'Arrow IPC output file', defaultValue: DEFAULT_OUT },
