@@ -111,7 +111,7 @@ export interface NumberFormat {
   readonly name: 'float32' | 'float64';
   /** The largest finite value. */
   readonly largest: number;
-  /** The smallest magnitude kept with full relative precision (far above the smallest normal). */
+  /** The smallest magnitude a collapse floor may have (normal, with the room the format's engine needs). */
   readonly smallest: number;
   /** Every integer below this is exact. */
   readonly exactIntegers: number;
@@ -120,7 +120,9 @@ export interface NumberFormat {
 }
 
 export const FLOAT32: NumberFormat = { name: 'float32', largest: 3.4028234663852886e38, smallest: 1e-30, exactIntegers: 2 ** 24, unitRoundoff: 2 ** -24 };
-export const FLOAT64: NumberFormat = { name: 'float64', largest: Number.MAX_VALUE, smallest: 1e-290, exactIntegers: 2 ** 53, unitRoundoff: 2 ** -53 };
+// The reference path's floors need only be normal numbers (it compares the state with them);
+// the kernels' float32 keeps eight orders of room above its smallest normal, 1.2e-38.
+export const FLOAT64: NumberFormat = { name: 'float64', largest: Number.MAX_VALUE, smallest: 2 ** -1022, exactIntegers: 2 ** 53, unitRoundoff: 2 ** -53 };
 
 /**
  * Room left for values that grow during a run. The families' growing quantities (σ², the

@@ -85,7 +85,7 @@ describe('auto runs what float32 cannot, exactly, on the reference path and says
 
 describe('what no path can run exactly is refused, on every backend', () => {
   it.each([
-    [['--family', 'gaussian', '--mu0', '1e300'], /^collapse-sim: --mu0 \(or --truth-mu\) is too far from 0 for float64 at this collapse floor: near \|x\| = 1e\+300 numbers are 2\.22e\+284 apart, too coarse for σ = 1e-3 \(σ₀ √--collapse-threshold\) with 10 points; \|μ\| up to about 4\.93e\+11 works, or a larger --collapse-threshold\n$/],
+    [['--family', 'gaussian', '--mu0', '1e300'], /^collapse-sim: --mu0 \(or --truth-mu\) is too far from 0 for float64 at this collapse floor: near \|x\| = 1e\+300 numbers are 2\.22e\+284 apart, too coarse for σ = 1e-3 \(the lowest the run reaches: σ₀ √--collapse-threshold, or what --generations allow\) with 10 points; \|μ\| up to about 4\.93e\+11 works, or a larger --collapse-threshold\n$/],
     [['--family', 'gaussian', '--mu0', '1e30'], /^collapse-sim: --mu0 \(or --truth-mu\) is too far from 0 for float64/],
     [['--family', 'gaussian', '--var0', '1e300'], /^collapse-sim: --var0 \(or --truth-var\) × the points one fit pools \(10\) must stay below 4\.49e\+295 in float64/],
     [['--family', 'exponential', '--rate0', '1e-300'], /^collapse-sim: 1 \/ --rate0 \(or 1 \/ --truth-rate\) × the points one fit pools \(10\) must stay below .* in float64/],
