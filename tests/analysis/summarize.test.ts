@@ -96,7 +96,7 @@ describe('collapse-sim summarize', () => {
     cli(['run', '--family', 'ising', '--spins', '4', '--samples', '5', '--m0', '0.2', '--chains', '500', '--backend', 'reference', '--quiet', '--out', 'ising.arrow']);
     const ising = summarize('ising.arrow');
     const law = isingTheory.absorptionTime(4, 5, 0.2, 100000);
-    expect(ising.collapseByTime[0].theory.value).toBeCloseTo(law.cdfAt(ising.collapseByTime[0).time], 14);
+    expect(ising.collapseByTime[0].theory.value).toBeCloseTo(law.cdfAt(ising.collapseByTime[0].time), 14);
     expect(ising.outcomes.map((o: { value: number; theory: { value: number } }) => [o.value, o.theory.value])).toEqual([[-1, expect.closeTo(0.4, 14)], [1, expect.closeTo(0.6, 14)]]);
 
     cli(['run', '--family', 'categorical', '--categories', '3', '--init', '0.5,0.3,0.2', '--samples', '10', '--chains', '500', '--backend', 'reference', '--quiet', '--out', 'cat.arrow']);
