@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChainLoop, ChainLoopShared } from '../../src/engine/chain-loop.js';
+import { ChainTable } from '../../src/engine/chain-table.js';
 import { createFamilyModel } from '../../src/engine/reference.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { UsageError } from '../../src/spec/errors.js';
@@ -107,11 +107,15 @@ describe('what no path can run exactly is refused, on every backend', () => {
 });
 
 describe('a statistic that still leaves the range is refused, never written', () => {
-  it('ChainLoop.refit throws a UsageError on a statistic that is not finite', () => {
+  it('ChainTable.refit throws a UsageError on a statistic that is not finite', () => {
     const spec = resolveRunSpec({ family: 'gaussian', out: '/nonexistent/x.arrow' });
-    const loop = new ChainLoop(new ChainLoopShared(createFamilyModel(spec), spec));
-    loop.start();
-    expect(() => loop.refit(Float64Array.of(100, 0, Infinity))).toThrow(UsageError);
-    expect(() => loop.refit(Float64Array.of(100, NaN, 1))).toThrow(/a sufficient statistic left the float64 range/);
+    const table = new ChainTable(createFamilyModel(spec), spec, 1, { allocate: (floats) => new Float64Array(floats) });
+    table.start(0);
+    table.drawnOf(0).set([100, 0, Infinity]);
+    expect(() => table.refit(0)).toThrow(UsageError);
+    table.drawnOf(0).set([100, NaN, 1]);
+    expect(() => table.refit(0)).toThrow(/a sufficient statistic left the float64 range/);
+    table.drawnOf(0).set([100, 0, 1]);
+    expect(() => table.refit(0)).not.toThrow();
   });
 });

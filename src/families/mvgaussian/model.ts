@@ -233,6 +233,7 @@ function createModel(params: MvGaussianParams, loop: LoopConfig): FamilyModel {
     stateSize: layout.size,
     statsSize,
     hasOutcome: false,
+    isOutcome: () => false,
     events: [
       { column: eventColumn('det_collapse_time', 'first generation with det Σ_t ≤ ε det Σ₀'), happened: detCollapsed },
       { column: eventColumn('min_eig_collapse_time', 'first generation with λ_min(Σ_t) ≤ ε λ_min(Σ₀)'), happened: eigenvalueCollapsed },
@@ -378,6 +379,11 @@ function covarianceOf(input: CovarianceInput, d: number, flag: string, dimSource
   return Array.from(packed);
 }
 
+/** A packed covariance as the rows of the full matrix (the form a config file gives). */
+function unpacked(packed: readonly number[], d: number): number[][] {
+  return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => packed[packedIndex(Math.max(i, j), Math.min(i, j))]));
+}
+
 function vectorOf(values: number[], d: number, flag: string, dimSource: string): number[] {
   if (values.length !== 1 && values.length !== d) throw new UsageError(`--${flag} has ${values.length} entries: it needs 1 (broadcast) or d = ${d} (${dimSource})`);
   return Array.from({ length: d }, (_, i) => values[values.length === 1 ? 0 : i]);
@@ -478,5 +484,15 @@ export const mvGaussianParts = describeFamily({
   exactTheory: () =>
     'no exact collapse-time law for mvgaussian (ln det Σ_t is a random walk with i.i.d. Bartlett steps, whose first-passage law has no closed form; E[Σ_t] and the one-step law of ln det are checked by the test suite)',
   peerRequest: () => null,
+  toOptions: (params) => ({
+    dim: params.dim,
+    mu0: [...params.mu0],
+    cov0: unpacked(params.cov0, params.dim),
+    estimator: params.estimator,
+    'collapse-on': params.collapseOn,
+    'collapse-threshold': params.collapseThreshold,
+    'truth-mu': [...params.truthMu],
+    'truth-cov': unpacked(params.truthCov, params.dim),
+  }),
   create: createModel,
 });
