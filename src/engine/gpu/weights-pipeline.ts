@@ -22,10 +22,10 @@ import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { hasMitigation, type FamilyModel } from '../../families/family.js';
 import type { WeightsPipelinePlan } from '../../families/routes.js';
 import { U24_SCALE } from '../../rng/uniform.js';
-import { InterruptedError } from '../../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
+import { CallSizer, yieldToEventLoop } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
 import type { GpuBackendName } from './names.js';
 import { kernelMode, MAX_CALL_GENERATIONS } from './kernel-runner.js';
@@ -35,6 +35,8 @@ import { keyLimbs } from './plan.js';
 const ELEMENT_LIMIT = 2 ** 24;
 /** Generations per round between readbacks (a finished chain idles at most this many). */
 const ROUND_GENERATIONS = 8;
+/** Elements a first round may touch before a rate is measured: small enough for the slowest backend. */
+const INITIAL_CALL_UNITS = 2 ** 18;
 
 /** A flat array on the host, or (webgpu pipeline mode) a buffer that stays on the GPU. */
 type DeviceArray = Float32Array | { toArray(): Promise<unknown>; delete(): void };
@@ -187,6 +189,11 @@ export async function* runWeightsPipeline(
   const device = async (values: Float32Array): Promise<DeviceArray> => (kernels.upload ? kernels.upload.call(values.length, values) : values);
   const largest = Math.max(K, spec.samples, truthCount, 4);
   const groupLimit = Math.max(1, Math.floor((ELEMENT_LIMIT - 1) / largest));
+  // Groups are sized so that a full round takes at most GROUP_CALLS kernel calls' time (see
+  // engine/pacing.ts), measured in elements the kernels touch; a signal is seen between rounds.
+  const unitsPerGeneration = K + spec.samples + truthCount;
+  const unitsPerRound = unitsPerGeneration * ROUND_GENERATIONS;
+  const sizer = new CallSizer(INITIAL_CALL_UNITS);
 
   const state = new Float64Array(model.stateSize);
   const finalRow = new Float64Array(model.finalColumns.length);
@@ -238,8 +245,9 @@ export async function* runWeightsPipeline(
         builder.push(chain, run, trajectoryRow);
       };
 
-      for (let groupStart = 0; groupStart < count; groupStart += groupLimit) {
-        let chains = Array.from({ length: Math.min(groupLimit, count - groupStart) }, (_, i) => first + groupStart + i);
+      for (let groupStart = 0, groupSize = 0; groupStart < count; groupStart += groupSize) {
+        groupSize = Math.min(sizer.items(unitsPerRound, groupLimit), count - groupStart);
+        let chains = Array.from({ length: groupSize }, (_, i) => first + groupStart + i);
         let counts: Float32Array = new Float32Array(chains.length * K);
         let status: Float32Array = new Float32Array(chains.length * 4);
         // Generation 0: a law with one category is already collapsed.
@@ -276,7 +284,10 @@ export async function* runWeightsPipeline(
 
           // A round: generation 1 and recorded trajectories alone, else up to ROUND_GENERATIONS,
           // never past the horizon (every live chain is at generation t − 1).
-          const round = t === 1 || spec.trajectories !== null ? 1 : Math.min(ROUND_GENERATIONS, spec.generations - (t - 1));
+          // A round is also cut to one call's work (TARGET_CALL_MS) at the rate measured so far.
+          const roundsWorth = Math.max(1, Math.floor(sizer.budget() / (m * unitsPerGeneration)));
+          const round = t === 1 || spec.trajectories !== null ? 1 : Math.min(ROUND_GENERATIONS, roundsWorth, spec.generations - (t - 1));
+          const roundStarted = performance.now();
           const limbs = await device(chainLimbs);
           let countsOnDevice = await device(counts);
           let statusOnDevice = await device(status);
@@ -312,7 +323,9 @@ export async function* runWeightsPipeline(
           for (let i = 0; i < m; i++) chainGenerations += status[i * 4 + 3] - runBefore[i];
           t += round;
           if (spec.trajectories !== null && (t - 1) % spec.trajectories.every === 0) chains.forEach((chain, i) => record(chain, counts, i * K, t - 1));
-          if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+          sizer.record(m * unitsPerGeneration * round, performance.now() - roundStarted);
+          // The round held this thread (cpu, headlessgl) or waited on the GPU: let a signal's handler run.
+          await yieldToEventLoop(options.signal);
           options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations });
         }
       }
