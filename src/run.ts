@@ -79,7 +79,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       if (trajectories !== null && batch.trajectory !== null && batch.trajectory.length > 0) {
         trajectories.write(trajectoryRecordBatch(trajectories.schema, model, batch.trajectory));
       }
-      summary.add(batch.collapseTime, batch.outcome, batch.chainGenerations);
+      summary.add(batch.collapseTime, batch.outcome, batch.chainGenerations, batch.absorbedTime, batch.collapsedGenerations);
     };
     if (resume !== null) for (const batch of resume.replay(model)) write(batch);
     const started = process.hrtime.bigint();

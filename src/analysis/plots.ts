@@ -35,6 +35,16 @@ const title = (text: string, provenance: Provenance, chains: number, note?: stri
   anchor: 'start' as const,
 });
 
+/**
+ * Which collapse a figure of collapse_time shows: the first one (touched); under a mitigation
+ * that is not absorption, whose probability is said beside it.
+ */
+function absorptionNote(summary: Summary): string {
+  const { absorbed, collapsed } = summary;
+  const p = (i: { estimate: number; lower: number; upper: number }) => `${i.estimate.toFixed(4)} [${i.lower.toFixed(4)}, ${i.upper.toFixed(4)}]`;
+  return `τ = first collapse (touched, P by T = ${p(collapsed)}); absorbed by T (unable to leave): ${p(absorbed)}`;
+}
+
 /** Kaplan–Meier S(t) with its 95 % band, and the exact S(t) dashed where known. */
 export function survivalSpec(summary: Summary): TopLevelSpec {
   const theory = exactTheory(summary.provenance.config);
@@ -49,7 +59,7 @@ export function survivalSpec(summary: Summary): TopLevelSpec {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: title('Survival of the chains: P(not collapsed by generation t)', summary.provenance, summary.chains),
+    title: title('Survival of the chains: P(no collapse touched by generation t)', summary.provenance, summary.chains, absorptionNote(summary)),
     width: 560,
     height: 320,
     layer: [
@@ -98,7 +108,7 @@ export function histogramSpec(summary: Summary, times: Int32Array): TopLevelSpec
   const exactNote = cdf === null ? undefined : `dashed: expected counts under the exact law (${(theory as { source: string }).source})`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: title(`Collapse times of ${collapsed} collapsed chains (bins of ${width} generation${width === 1 ? '' : 's'})`, summary.provenance, summary.chains, exactNote),
+    title: title(`First collapse times of ${collapsed} collapsed chains (bins of ${width} generation${width === 1 ? '' : 's'})`, summary.provenance, summary.chains, [absorptionNote(summary), exactNote].filter((n) => n !== undefined).join('; ')),
     width: 560,
     height: 320,
     data: { values: rows },

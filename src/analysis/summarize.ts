@@ -5,7 +5,9 @@
  */
 import type { ExactTheory } from '../families/family.js';
 import { FAMILIES } from '../families/index.js';
+import { emptyChainColumns } from '../engine/batch.js';
 import { checkShards, readChainTable, readShardHeaders } from '../io/merge.js';
+import { copyChainRows } from '../io/tables.js';
 import type { Provenance } from '../io/provenance.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
 import { kolmogorovSurvival } from '../math/special.js';
@@ -24,7 +26,15 @@ export interface Summary {
   readonly provenance: Provenance;
   readonly chains: number;
   readonly horizon: number;
+  /** Chains that touched collapse by T (the first collapse; collapse_time). */
   readonly collapsed: Interval & { readonly count: number };
+  /**
+   * Chains absorbed by T (collapsed and unable to leave: the paper's collapse; absorbed_time),
+   * the same as `collapsed` without a mitigation.
+   */
+  readonly absorbed: Interval & { readonly count: number };
+  /** Mean generations 0..T spent collapsed, over the chains where the engine counted them (null if none). */
+  readonly meanCollapsedGenerations: number | null;
   /** P(τ ≤ t) at a grid of t up to the horizon, Wilson 95 %. */
   readonly collapseByTime: readonly (Interval & { readonly time: number; readonly count: number; readonly theory: TheoryComparison | null })[];
   readonly survival: readonly SurvivalPoint[];
@@ -87,12 +97,25 @@ export function summarizeFiles(inputs: readonly string[]): Summary {
   const outcomeCounts = new Map<number, number>();
   let chains = 0;
   let collapsedCount = 0;
+  let absorbedCount = 0;
+  let collapsedGenerationsSum = 0;
+  let collapsedGenerationsCounted = 0;
   let sum = 0;
   let sumOfSquares = 0;
   for (const file of ordered) {
-    const { table } = readChainTable(file.path);
+    const { table, model } = readChainTable(file.path);
     const times = table.getChild('collapse_time')!;
     const outcomes = table.getChild('outcome')!;
+    // Absorption as the engines record it (tables.ts derives it for files from before it was).
+    const columns = emptyChainColumns(model, table.numRows);
+    copyChainRows(table, model, 0, table.numRows, columns, 0, file.path, horizon);
+    for (let i = 0; i < table.numRows; i++) {
+      if (columns.absorbedTime[i] >= 0) absorbedCount++;
+      if (columns.collapsedGenerations[i] >= 0) {
+        collapsedGenerationsSum += columns.collapsedGenerations[i];
+        collapsedGenerationsCounted++;
+      }
+    }
     for (let i = 0; i < table.numRows; i++) {
       chains++;
       const time = times.get(i) as number | null;
@@ -169,6 +192,8 @@ export function summarizeFiles(inputs: readonly string[]): Summary {
     chains,
     horizon,
     collapsed: { count: collapsedCount, ...wilsonInterval(collapsedCount, chains) },
+    absorbed: { count: absorbedCount, ...wilsonInterval(absorbedCount, chains) },
+    meanCollapsedGenerations: collapsedGenerationsCounted > 0 ? collapsedGenerationsSum / collapsedGenerationsCounted : null,
     collapseByTime,
     survival,
     collapseTime: {

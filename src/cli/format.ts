@@ -6,6 +6,7 @@ import { TOOL_VERSION } from '../version.js';
 export function summaryJson(result: RunResult): Record<string, unknown> {
   const { spec, summary } = result;
   const probability = summary.collapseProbability();
+  const absorbed = summary.absorptionProbability();
   return {
     tool: 'collapse-sim',
     version: TOOL_VERSION,
@@ -19,6 +20,13 @@ export function summaryJson(result: RunResult): Record<string, unknown> {
     mean_collapse_time_se: summary.meanCollapseTimeStandardError(),
     median_collapse_time: summary.medianCollapseTime(),
     outcomes: summary.outcomes(),
+    // Absorbed (collapsed and unable to leave: the paper's collapse) apart from the first
+    // collapse above (touched): the same without a mitigation.
+    absorbed: summary.absorbed.count,
+    absorption_probability: { estimate: absorbed.estimate, lower: absorbed.lower, upper: absorbed.upper },
+    mean_absorption_time: summary.absorbed.mean(),
+    median_absorption_time: summary.absorbed.median(),
+    mean_collapsed_generations: summary.meanCollapsedGenerations(),
     backend: result.backend,
     device: result.device,
     mode: spec.mode,
@@ -44,6 +52,7 @@ function fixed(value: number | null, digits: number): string {
 export function summaryText(result: RunResult): string {
   const { spec, summary } = result;
   const probability = summary.collapseProbability();
+  const absorbed = summary.absorptionProbability();
   const mitigations = [
     spec.groundTruth > 0 ? `K = ${spec.groundTruth} ground-truth points` : null,
     spec.prior > 0 ? `prior a = ${spec.prior}` : null,
@@ -60,8 +69,12 @@ export function summaryText(result: RunResult): string {
     `collapse-sim ${TOOL_VERSION}: ${spec.family}, M = ${spec.samples}, ${summary.chains} chains, T = ${spec.generations}, seed ${JSON.stringify(spec.seed)}` +
       ` (${result.backend} on ${result.device}, ${spec.mode}, ${spec.rng})`,
     ...(mitigations.length > 0 ? [`mitigation       ${mitigations.join(', ')}`] : []),
-    `collapsed        ${summary.collapsed} of ${summary.chains}   P = ${probability.estimate.toFixed(4)}  [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %)`,
-    `collapse time    mean ${fixed(summary.meanCollapseTime(), 2)} ± ${fixed(summary.meanCollapseTimeStandardError(), 2)} (s.e.)   median ${fixed(summary.medianCollapseTime(), 1)} generations`,
+    `absorbed         ${summary.absorbed.count} of ${summary.chains}   P = ${absorbed.estimate.toFixed(4)}  [${absorbed.lower.toFixed(4)}, ${absorbed.upper.toFixed(4)}] (Wilson 95 %; collapsed and unable to leave)`,
+    `touched          ${summary.collapsed} of ${summary.chains}   P = ${probability.estimate.toFixed(4)}  [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %; collapsed at least once${mitigations.length > 0 ? '' : ': the same as absorbed without a mitigation'})`,
+    `collapse time    mean ${fixed(summary.meanCollapseTime(), 2)} ± ${fixed(summary.meanCollapseTimeStandardError(), 2)} (s.e.)   median ${fixed(summary.medianCollapseTime(), 1)} generations (first collapse)`,
+    ...(mitigations.length > 0
+      ? [`time collapsed   mean ${fixed(summary.meanCollapsedGenerations(), 2)} of ${spec.generations + 1} generations${summary.collapsedGenerationsCounted < summary.chains ? ` (counted on ${summary.collapsedGenerationsCounted} chains)` : ''}`]
+      : []),
     ...(outcomes.length > 0 ? [`outcomes         ${outcomes}`] : []),
     `output           ${result.out}${result.trajectoriesOut ? ` and ${result.trajectoriesOut}` : ''}`,
     `speed            ${result.simulatedChainGenerations.toExponential(3)} chain·generations in ${result.elapsedSeconds.toFixed(2)} s = ${rate.toExponential(2)} per s`,

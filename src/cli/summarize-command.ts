@@ -10,12 +10,14 @@ export function summaryReport(summary: Summary): string {
   const spec = summary.provenance.config;
   const lines = [
     `${summary.files.length === 1 ? summary.files[0] : `${summary.files.length} shards (${summary.files[0]} …)`}: ${spec.family}, M = ${spec.samples}, ${summary.chains} chains, T = ${summary.horizon}, ${spec.mode}, seed ${JSON.stringify(spec.seed)}, ${summary.provenance.backend}, collapse-sim ${summary.provenance.version}`,
-    `collapsed by T     ${summary.collapsed.count} of ${summary.chains}   P = ${interval(summary.collapsed)} (Wilson 95 %)`,
+    `absorbed by T      ${summary.absorbed.count} of ${summary.chains}   P = ${interval(summary.absorbed)} (Wilson 95 %; collapsed and unable to leave)`,
+    `touched by T       ${summary.collapsed.count} of ${summary.chains}   P = ${interval(summary.collapsed)} (Wilson 95 %; first collapse, collapse_time)`,
+    ...(summary.meanCollapsedGenerations === null ? [] : [`time collapsed     mean ${fixed(summary.meanCollapsedGenerations, 2)} of ${summary.horizon + 1} generations`]),
     '',
-    'P(collapsed by t), Wilson 95 %:',
+    'P(first collapse by t), Wilson 95 %:',
     ...summary.collapseByTime.map((row) => `  t = ${String(row.time).padEnd(8)} ${interval(row)}${verdict(row.theory)}`),
     '',
-    'collapse time τ (Kaplan–Meier; Greenwood log–log 95 % intervals):',
+    'first collapse time τ (Kaplan–Meier; Greenwood log–log 95 % intervals):',
     ...summary.collapseTime.quantiles.map((q) => `  ${`${Math.round(q.q * 100)} %`.padEnd(6)} quantile ${String(q.estimate ?? '> T').padEnd(8)} [${q.lower ?? '> T'}, ${q.upper ?? '> T'}]`),
     `  mean of min(τ, T) ${fixed(summary.collapseTime.restrictedMean, 2)}; over collapsed chains ${fixed(summary.collapseTime.meanCollapsed, 2)} ± ${fixed(summary.collapseTime.meanCollapsedStandardError, 2)}` +
       (summary.collapseTime.theoryMean === null ? '' : `; theory E[τ] = ${fixed(summary.collapseTime.theoryMean, 2)}`),

@@ -2,6 +2,7 @@
  * ChainBatch: the results of a contiguous block of chains, as columns. What every
  * engine yields and what the writers and summaries consume; no engine-specific fields.
  */
+import type { Absorption } from '../families/family.js';
 import { UsageError } from '../spec/errors.js';
 export interface ChainBatch {
   readonly firstChain: number;
@@ -14,6 +15,16 @@ export interface ChainBatch {
   readonly eventTimes: readonly Int32Array[];
   /** One array per final column of the family (NaN = null where the column allows it). */
   readonly finals: readonly Float64Array[];
+  /**
+   * First generation at which the chain was absorbed (collapsed and unable to leave:
+   * FamilyModel.isAbsorbed); −1 if never within T. Equals collapseTime without a mitigation.
+   */
+  readonly absorbedTime: Int32Array;
+  /**
+   * Generations 0..T at which the chain was collapsed (an absorbed chain that stopped early
+   * counts to T, where it would have stayed); −1 where the engine did not count them.
+   */
+  readonly collapsedGenerations: Int32Array;
   /** Generations simulated, summed over the batch's chains (chains may stop early). */
   readonly chainGenerations: number;
   readonly trajectory: TrajectoryRows | null;
@@ -25,6 +36,8 @@ export interface ChainColumns {
   outcome: Float64Array;
   eventTimes: Int32Array[];
   finals: Float64Array[];
+  absorbedTime: Int32Array;
+  collapsedGenerations: Int32Array;
 }
 
 /** The per-chain columns of a batch of `count` chains, empty (zeros). */
@@ -34,7 +47,27 @@ export function emptyChainColumns(model: { readonly events: readonly unknown[]; 
     outcome: new Float64Array(count),
     eventTimes: model.events.map(() => new Int32Array(count)),
     finals: model.finalColumns.map(() => new Float64Array(count)),
+    absorbedTime: new Int32Array(count),
+    collapsedGenerations: new Int32Array(count),
   };
+}
+
+/**
+ * absorbedTime and collapsedGenerations from the first collapse alone, for engines that record
+ * nothing else (the GPU kernels): exact where every collapse is absorbing (the chain stops and
+ * stays); where none is, never absorbed, and the generations spent collapsed not counted (−1).
+ * 'per-state' configurations are refused on those routes (engine/gpu/routes.ts).
+ */
+export function absorptionFromFirstCollapse(
+  absorption: Absorption,
+  collapseTime: Int32Array,
+  horizon: number,
+): { absorbedTime: Int32Array; collapsedGenerations: Int32Array } {
+  if (absorption === 'per-state') throw new Error('absorption that depends on the state cannot be told from the first collapse');
+  const absorbedTime = absorption === 'at-collapse' ? collapseTime.slice() : new Int32Array(collapseTime.length).fill(-1);
+  const collapsedGenerations =
+    absorption === 'at-collapse' ? Int32Array.from(collapseTime, (t) => (t < 0 ? 0 : horizon - t + 1)) : new Int32Array(collapseTime.length).fill(-1);
+  return { absorbedTime, collapsedGenerations };
 }
 
 /** Per-generation rows for the first chains of a run. */

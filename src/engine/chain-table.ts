@@ -54,6 +54,10 @@ export class ChainTable {
   readonly truthState: Float64Array;
   readonly collapseTime: Int32Array;
   readonly outcome: Float64Array;
+  /** First generation each lane was absorbed (FamilyModel.isAbsorbed), −1: not yet. */
+  readonly absorbedTime: Int32Array;
+  /** Generations each lane has been collapsed so far. */
+  readonly collapsedCount: Int32Array;
   /** Generations each lane has simulated. */
   readonly generation: Int32Array;
   /** First generation of each family event, eventCount per lane (−1: not yet). */
@@ -101,6 +105,8 @@ export class ChainTable {
     this.withPrior = spec.prior > 0;
     this.collapseTime = new Int32Array(capacity);
     this.outcome = new Float64Array(capacity);
+    this.absorbedTime = new Int32Array(capacity);
+    this.collapsedCount = new Int32Array(capacity);
     this.generation = new Int32Array(capacity);
     this.eventTimes = new Int32Array(capacity * this.eventCount);
   }
@@ -140,8 +146,19 @@ export class ChainTable {
     this.eventTimes.fill(-1, lane * this.eventCount, (lane + 1) * this.eventCount);
     this.collapseTime[lane] = -1;
     this.outcome[lane] = NaN;
+    this.absorbedTime[lane] = -1;
+    this.collapsedCount[lane] = 0;
     this.generation[lane] = 0;
     return this.observe(lane);
+  }
+
+  /**
+   * Generations 0..T at which the lane's chain was collapsed: an absorbed chain that stopped
+   * before T stays where it is, so its remaining generations count too.
+   */
+  collapsedGenerationsOf(lane: number): number {
+    const remaining = this.spec.generations - this.generation[lane];
+    return this.collapsedCount[lane] + (this.absorbedTime[lane] >= 0 ? remaining : 0);
   }
 
   /** The lane's drawn statistics += its ground-truth points. */
@@ -183,9 +200,13 @@ export class ChainTable {
       const at = lane * this.eventCount + e;
       if (this.eventTimes[at] < 0 && model.events[e].happened(state)) this.eventTimes[at] = t;
     }
-    if (this.collapseTime[lane] < 0 && model.isCollapsed(state)) {
-      this.collapseTime[lane] = t;
-      this.outcome[lane] = model.hasOutcome ? model.outcome(state) : NaN;
+    if (model.isCollapsed(state)) {
+      this.collapsedCount[lane]++;
+      if (this.collapseTime[lane] < 0) {
+        this.collapseTime[lane] = t;
+        this.outcome[lane] = model.hasOutcome ? model.outcome(state) : NaN;
+      }
+      if (this.absorbedTime[lane] < 0 && model.isAbsorbed(state)) this.absorbedTime[lane] = t;
     }
     return this.stopsAtCollapse && (this.collapseTime[lane] >= 0 || model.isFrozen(state));
   }

@@ -98,6 +98,8 @@ export async function simulateChains(
     const i = chainOfLane[lane] - rows.firstChain;
     rows.collapseTime[i] = table.collapseTime[lane];
     rows.outcome[i] = table.outcome[lane];
+    rows.absorbedTime[i] = table.absorbedTime[lane];
+    rows.collapsedGenerations[i] = table.collapsedGenerationsOf(lane);
     for (let e = 0; e < eventCount; e++) rows.eventTimes[e][i] = table.eventTimes[lane * eventCount + e];
     model.writeFinals(table.stateOf(lane), finalRow);
     for (let c = 0; c < finalRow.length; c++) rows.finals[c][i] = finalRow[c];

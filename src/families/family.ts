@@ -68,6 +68,34 @@ export function hasMitigation(config: Pick<LoopConfig, 'groundTruth' | 'prior' |
   return config.groundTruth > 0 || config.prior > 0 || config.l2 > 0;
 }
 
+/** See FamilyModel.absorption. */
+export type Absorption = 'at-collapse' | 'never' | 'per-state';
+
+/**
+ * Absorption for a family whose mitigations never hold it on a collapsed state: without a
+ * mitigation a collapsed chain is absorbed (and stops); with one, collapse is only touched.
+ */
+export function absorbedUnlessMitigated(loop: Pick<LoopConfig, 'groundTruth' | 'prior' | 'l2'>, isCollapsed: (state: Float64Array) => boolean): Pick<FamilyModel, 'isAbsorbed' | 'absorption'> {
+  const mitigated = hasMitigation(loop);
+  return { absorption: mitigated ? 'never' : 'at-collapse', isAbsorbed: mitigated ? () => false : isCollapsed };
+}
+
+/**
+ * Absorption for a family whose collapsed states are point masses at a value v (Bernoulli p,
+ * Poisson λ): fresh truth points and the prior's pseudo-observations keep the model at v only
+ * when the truth is v too, and an L2 penalty never lets it reach v.
+ */
+export function absorbedAtTruthValue(
+  loop: Pick<LoopConfig, 'groundTruth' | 'prior' | 'l2'>,
+  truthValue: number,
+  collapsedValues: readonly number[],
+  valueOf: (state: Float64Array) => number,
+): Pick<FamilyModel, 'isAbsorbed' | 'absorption'> {
+  if (!hasMitigation(loop)) return { absorption: 'at-collapse', isAbsorbed: (state) => collapsedValues.includes(valueOf(state)) };
+  if (loop.l2 > 0 || !collapsedValues.includes(truthValue)) return { absorption: 'never', isAbsorbed: () => false };
+  return { absorption: 'per-state', isAbsorbed: (state) => valueOf(state) === truthValue };
+}
+
 /**
  * What an engine (or a GPU route) promises against the reference path. 'bit-exact': draws and
  * results identical to the reference; 'near-exact': identical except where a float32 rejection
@@ -160,6 +188,20 @@ export interface FamilyModel {
   fit(stats: Float64Array, state: Float64Array): void;
   /** The collapse test. */
   isCollapsed(state: Float64Array): boolean;
+  /**
+   * Whether `state` is absorbed: collapsed (isCollapsed) and unable to leave under this run's
+   * loop — the paper's collapse. Without a mitigation every collapsed state counts as absorbed
+   * (the chain stops there, as it always has); with ground truth, a prior or a penalty the
+   * degenerate model is usually left again (touched, not absorbed), unless the mitigation
+   * itself sits on it (e.g. a Bernoulli truth p* = 0 keeps p = 0).
+   */
+  isAbsorbed(state: Float64Array): boolean;
+  /**
+   * What isAbsorbed amounts to in this run, for engines that record only the first collapse
+   * (the GPU kernels): 'at-collapse' (every collapsed state is absorbed), 'never', or
+   * 'per-state' (some are, some are not: only paths that test each generation can tell).
+   */
+  readonly absorption: Absorption;
   /** The absorbing value of a collapsed state (e.g. 0 or 1), when `hasOutcome`. */
   outcome(state: Float64Array): number;
   /** Whether `value` is an outcome this model can produce (checks files read back). */

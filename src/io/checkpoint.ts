@@ -385,7 +385,7 @@ export class Checkpoint {
     for (const saved of this.state.batches) {
       const table = this.readBatchFile(this.rowsPath(saved.firstChain), saved.rowsDigest, 'chains', saved.firstChain, saved.count);
       const columns = emptyChainColumns(model, saved.count);
-      copyChainRows(table, model, 0, saved.count, columns, 0, this.rowsPath(saved.firstChain));
+      copyChainRows(table, model, 0, saved.count, columns, 0, this.rowsPath(saved.firstChain), this.state.spec.generations);
       const trajectory = saved.trajectories
         ? trajectoryRowsFromTable(
             this.readBatchFile(this.trajectoriesPath(saved.firstChain), saved.trajectoriesDigest!, 'trajectories', saved.firstChain, saved.count),

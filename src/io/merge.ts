@@ -19,7 +19,7 @@ import { AtomicFile } from './atomic-file.js';
 import { planOutputs } from './output-path.js';
 import { ArrowFileWriter } from './arrow-writer.js';
 import { streamVersionOf, type Provenance } from './provenance.js';
-import { chainColumns, chainRecordBatch, chainSchema, copyChainRows } from './tables.js';
+import { ADDED_CHAIN_COLUMNS, chainColumns, chainRecordBatch, chainSchema, copyChainRows } from './tables.js';
 import { readRunTable, type TableKind } from './read-table.js';
 
 export interface ShardFile {
@@ -62,9 +62,9 @@ export function expandShardPaths(inputs: readonly string[], command = 'merge'): 
 }
 
 /** Reads a collapse-sim chain table, verified (read-table.ts), or says clearly why it is not one. */
-export function readChainTable(path: string, kind: TableKind | null = 'chains'): { table: Table; provenance: Provenance } {
-  const { table, provenance } = readRunTable(path, { kind });
-  return { table, provenance };
+export function readChainTable(path: string, kind: TableKind | null = 'chains'): { table: Table; provenance: Provenance; model: FamilyModel } {
+  const { table, provenance, model } = readRunTable(path, { kind });
+  return { table, provenance, model };
 }
 
 /** The configuration as it bears on results: without the shard, output paths and batch size. */
@@ -149,7 +149,8 @@ export function mergeShards(out: string, inputs: readonly string[], onNote?: (no
   const writer = new ArrowFileWriter(AtomicFile.open(output, onNote), chainSchema(model, merged));
   const summary = new CollapseSummary();
   try {
-    const names = chainColumns(model).map((column) => column.name);
+    // Files from before absorbed_time was recorded lack the added columns (tables.ts derives them).
+    const names = chainColumns(model).map((column) => column.name).filter((name) => !ADDED_CHAIN_COLUMNS.includes(name));
     let buffer = emptyChainColumns(model, Math.min(spec.batchSize, spec.chains));
     let filled = 0;
     let windowStart = 0;
@@ -161,11 +162,13 @@ export function mergeShards(out: string, inputs: readonly string[], onNote?: (no
         outcome: buffer.outcome.subarray(0, filled),
         eventTimes: buffer.eventTimes.map((times) => times.subarray(0, filled)),
         finals: buffer.finals.map((values) => values.subarray(0, filled)),
+        absorbedTime: buffer.absorbedTime.subarray(0, filled),
+        collapsedGenerations: buffer.collapsedGenerations.subarray(0, filled),
         chainGenerations: 0,
         trajectory: null,
       };
       writer.write(chainRecordBatch(writer.schema, model, batch));
-      summary.add(batch.collapseTime, batch.outcome, 0);
+      summary.add(batch.collapseTime, batch.outcome, 0, batch.absorbedTime, batch.collapsedGenerations);
       windowStart += filled;
       filled = 0;
       buffer = emptyChainColumns(model, Math.min(spec.batchSize, spec.chains - windowStart));
@@ -181,7 +184,7 @@ export function mergeShards(out: string, inputs: readonly string[], onNote?: (no
       let row = 0;
       while (row < table.numRows) {
         const take = Math.min(table.numRows - row, buffer.collapseTime.length - filled);
-        copyChainRows(table, model, row, take, buffer, filled, file.path);
+        copyChainRows(table, model, row, take, buffer, filled, file.path, spec.generations);
         filled += take;
         row += take;
         if (filled === buffer.collapseTime.length) flush();

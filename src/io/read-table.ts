@@ -27,7 +27,7 @@ import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { storedRunSpec } from '../spec/stored.js';
 import { describeErrno } from './output-path.js';
 import type { Provenance } from './provenance.js';
-import { chainColumns, PROVENANCE_KEY, trajectoryColumns } from './tables.js';
+import { ADDED_CHAIN_COLUMNS, chainColumns, PROVENANCE_KEY, trajectoryColumns } from './tables.js';
 
 /** Largest file read whole (Node's Buffer limit is 4 GiB; a chain table of 10⁸ chains is about 3 GB). */
 export const MAX_TABLE_BYTES = 2 ** 32 - 1;
@@ -265,6 +265,16 @@ function checkChainValues(table: Table, spec: RunSpec, model: FamilyModel, range
       if (time !== null && !(time >= 0 && time <= horizon)) throw new UsageError(`${what}: chain ${range.first + row} has ${event.column.name} ${time}, outside 0…${horizon}`);
     });
   }
+  const absorbed = table.getChild('absorbed_time');
+  if (absorbed !== null) {
+    forEachValue(absorbed, (row, time) => {
+      if (time === null) return;
+      if (!(time >= 0 && time <= horizon) || collapsed[row] === 0) throw new UsageError(`${what}: chain ${range.first + row} is absorbed at ${time}, which is not a collapse within 0…${horizon}`);
+    });
+    forEachValue(table.getChild('collapsed_generations')!, (row, count) => {
+      if (count !== null && !(count >= 0 && count <= horizon + 1)) throw new UsageError(`${what}: chain ${range.first + row} has collapsed_generations ${count}, outside 0…${horizon + 1}`);
+    });
+  }
   for (const column of model.finalColumns) {
     if (column.nullable) continue;
     const vector = table.getChild(column.name)!;
@@ -325,7 +335,10 @@ export function verifyRunTable(path: string, bytes: Buffer, options: ReadOptions
   if (kind !== null && found !== kind) throw new UsageError(`${what} is a ${found} table, not a ${kind} table`);
   const range = options.range ?? chainRangeOf(spec);
   if (found === 'chains') {
-    checkSchema(table, chainColumns(model), what, 'chain');
+    // A file written before absorbed_time was recorded lacks the added columns (tables.ts derives them).
+    const columns = chainColumns(model);
+    const older = columns.filter((column) => !ADDED_CHAIN_COLUMNS.includes(column.name));
+    checkSchema(table, table.schema.fields.length === older.length ? older : columns, what, 'chain');
     checkChainValues(table, spec, model, range, what);
   } else {
     checkSchema(table, trajectoryColumns(model), what, 'trajectories');

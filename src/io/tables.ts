@@ -5,7 +5,8 @@
  */
 import { Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Uint32, type Data, type DataType, type Table, type Vector } from 'apache-arrow';
 import type { ColumnSpec, FamilyModel } from '../families/family.js';
-import type { ChainBatch, ChainColumns, TrajectoryRows } from '../engine/batch.js';
+import { UsageError } from '../spec/errors.js';
+import { absorptionFromFirstCollapse, type ChainBatch, type ChainColumns, type TrajectoryRows } from '../engine/batch.js';
 import type { Provenance } from './provenance.js';
 
 export const PROVENANCE_KEY = 'collapse_sim';
@@ -15,8 +16,22 @@ const COLLAPSE_TIME_COLUMN: ColumnSpec = {
   name: 'collapse_time',
   type: 'int32',
   nullable: true,
-  description: 'first generation at which the chain was collapsed; null if not within the run (censored)',
+  description: 'first generation at which the chain was collapsed (touched collapse: under a mitigation it may have left again); null if not within the run (censored)',
 };
+const ABSORBED_TIME_COLUMN: ColumnSpec = {
+  name: 'absorbed_time',
+  type: 'int32',
+  nullable: true,
+  description: 'first generation at which the chain was absorbed (collapsed and unable to leave: the paper\'s collapse); equals collapse_time without a mitigation; null if not within the run',
+};
+const COLLAPSED_GENERATIONS_COLUMN: ColumnSpec = {
+  name: 'collapsed_generations',
+  type: 'int32',
+  nullable: true,
+  description: 'generations 0..T at which the chain was collapsed (an absorbed chain counts to T); null where the engine did not count them (GPU kernels under a mitigation)',
+};
+/** Chain columns added after the first files were written: a file without them is read as described in copyChainRows. */
+export const ADDED_CHAIN_COLUMNS: readonly string[] = [ABSORBED_TIME_COLUMN.name, COLLAPSED_GENERATIONS_COLUMN.name];
 const OUTCOME_COLUMN: ColumnSpec = {
   name: 'outcome',
   type: 'int32',
@@ -35,7 +50,7 @@ function arrowType(column: ColumnSpec): DataType {
 
 /** The per-chain columns of a family, in order. */
 export function chainColumns(model: FamilyModel): ColumnSpec[] {
-  return [CHAIN_COLUMN, COLLAPSE_TIME_COLUMN, OUTCOME_COLUMN, ...model.events.map((event) => event.column), ...model.finalColumns];
+  return [CHAIN_COLUMN, COLLAPSE_TIME_COLUMN, OUTCOME_COLUMN, ...model.events.map((event) => event.column), ...model.finalColumns, ABSORBED_TIME_COLUMN, COLLAPSED_GENERATIONS_COLUMN];
 }
 
 export function chainSchema(model: FamilyModel, provenance: Provenance): Schema {
@@ -100,6 +115,8 @@ export function chainRecordBatch(schema: Schema, model: FamilyModel, batch: Chai
     int32Data(batch.outcome, true),
     ...batch.eventTimes.map((times) => int32Data(times, true)),
     ...batch.finals.map((values, c) => columnData(model.finalColumns[c], values)),
+    int32Data(batch.absorbedTime, true),
+    int32Data(batch.collapsedGenerations, true),
   ];
   return recordBatch(schema, batch.count, children);
 }
@@ -141,11 +158,21 @@ function column(table: Table, name: string, what: string): Vector {
  * ChainBatch columns at `at` (null times −1, null values NaN). Writing them back with
  * chainRecordBatch gives the same bytes.
  */
-export function copyChainRows(table: Table, model: FamilyModel, from: number, length: number, target: ChainColumns, at: number, what: string): void {
+export function copyChainRows(table: Table, model: FamilyModel, from: number, length: number, target: ChainColumns, at: number, what: string, horizon: number): void {
   copyColumn(column(table, 'collapse_time', what), from, length, target.collapseTime, at, -1);
   copyColumn(column(table, 'outcome', what), from, length, target.outcome, at, NaN);
   model.events.forEach((event, e) => copyColumn(column(table, event.column.name, what), from, length, target.eventTimes[e], at, -1));
   model.finalColumns.forEach((final, c) => copyColumn(column(table, final.name, what), from, length, target.finals[c], at, NaN));
+  if (table.getChild(ABSORBED_TIME_COLUMN.name) !== null) {
+    copyColumn(column(table, ABSORBED_TIME_COLUMN.name, what), from, length, target.absorbedTime, at, -1);
+    copyColumn(column(table, COLLAPSED_GENERATIONS_COLUMN.name, what), from, length, target.collapsedGenerations, at, -1);
+    return;
+  }
+  // A file from before absorption was recorded: what its first collapse tells (as the GPU kernels).
+  if (model.absorption === 'per-state') throw new UsageError(`${what} was written before absorbed_time was recorded, and with a degenerate ground truth its absorption cannot be told from the first collapse: run it again`);
+  const derived = absorptionFromFirstCollapse(model.absorption, target.collapseTime.subarray(at, at + length), horizon);
+  target.absorbedTime.set(derived.absorbedTime, at);
+  target.collapsedGenerations.set(derived.collapsedGenerations, at);
 }
 
 /** The inverse of trajectoryRecordBatch. */

@@ -45,7 +45,8 @@ describe('collapse-sim run', () => {
   it('prints a human summary by default', () => {
     const result = cli(['run', '--family', 'categorical', '--categories', '3', '--chains', '200', '--samples', '10', '--out', 'human.arrow']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/collapsed +200 of 200 +P = 1\.0000/);
+    expect(result.stdout).toMatch(/absorbed +200 of 200 +P = 1\.0000/);
+    expect(result.stdout).toMatch(/touched +200 of 200 +P = 1\.0000/);
     expect(result.stdout).toMatch(/outcomes +0: \d+ +1: \d+ +2: \d+/);
     expect(result.stdout).toMatch(/chain·generations in/);
   });

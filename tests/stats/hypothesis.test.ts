@@ -55,8 +55,8 @@ describe('Wilson interval and the running summary', () => {
   });
   it('summary counts, mean, median and outcomes', () => {
     const summary = new CollapseSummary();
-    summary.add(Int32Array.of(3, -1, 5, 4), Float64Array.of(1, NaN, 0, 1), 20);
-    summary.add(Int32Array.of(10, -1), Float64Array.of(0, NaN), 7);
+    summary.add(Int32Array.of(3, -1, 5, 4), Float64Array.of(1, NaN, 0, 1), 20, Int32Array.of(3, -1, 5, 4), Int32Array.of(1, 0, 1, 1));
+    summary.add(Int32Array.of(10, -1), Float64Array.of(0, NaN), 7, Int32Array.of(10, -1), Int32Array.of(1, 0));
     expect(summary.chains).toBe(6);
     expect(summary.collapsed).toBe(4);
     expect(summary.chainGenerations).toBe(27);

@@ -11,7 +11,7 @@ import type { FamilyModel } from '../../families/family.js';
 import type { GpuPlan } from '../../families/routes.js';
 import { UsageError } from '../../spec/errors.js';
 import { chainRangeOf, createFamilyModel, type RunSpec } from '../../spec/run-spec.js';
-import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
+import { absorptionFromFirstCollapse, TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
 import { CallSizer, throwIfAborted } from '../pacing.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
@@ -86,7 +86,7 @@ export class GpuEngine implements Engine {
     const range = chainRangeOf(spec); // the ensemble, or this shard's block of it
     for (let first = firstBatchStart(spec, options); first < range.end; first += spec.batchSize) {
       const count = Math.min(spec.batchSize, range.end - first);
-      const results = new BatchResults(first, count, model, plan);
+      const results = new BatchResults(first, count, model, plan, spec.generations);
       // Trajectory chains advance in calls of exactly `every` generations, in their own group.
       const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
       const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
@@ -139,6 +139,7 @@ class BatchResults {
     private readonly count: number,
     private readonly model: FamilyModel,
     private readonly plan: GpuPlan,
+    private readonly generations: number,
   ) {
     this.collapseTime = new Int32Array(count);
     this.outcome = new Float64Array(count);
@@ -171,6 +172,7 @@ class BatchResults {
       count: this.count,
       collapseTime: this.collapseTime,
       outcome: this.outcome,
+      ...absorptionFromFirstCollapse(this.model.absorption, this.collapseTime, this.generations),
       eventTimes: this.eventTimes,
       finals: this.finals,
       chainGenerations: this.chainGenerations,

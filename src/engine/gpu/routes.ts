@@ -7,7 +7,7 @@
 import { FLOAT32 } from '../../families/family.js';
 import { FAMILIES } from '../../families/index.js';
 import type { GpuRoute } from '../../families/routes.js';
-import { rangeContext, type RunSpec } from '../../spec/run-spec.js';
+import { createFamilyModel, rangeContext, type RunSpec } from '../../spec/run-spec.js';
 import { EXACT_LIMIT } from './plan.js';
 
 export async function gpuRouteFor(spec: RunSpec, backend: string): Promise<GpuRoute | string> {
@@ -20,6 +20,11 @@ export async function gpuRouteFor(spec: RunSpec, backend: string): Promise<GpuRo
   const hostFit = route.kind === 'host-fit';
   if (spec.regime.kind === 'window' && !hostFit) {
     return `--regime window:<W> with --family ${spec.family} runs on --backend simd or reference (a GPU chain keeps four numbers of state)`;
+  }
+  // A kernel records the first collapse only: it cannot tell an absorbed chain from one that
+  // touched collapse and left, where that depends on the state (a mitigation whose truth is degenerate).
+  if (!hostFit && createFamilyModel(spec).absorption === 'per-state') {
+    return `a degenerate ground truth (--ground-truth or --prior towards a collapsed model) with --family ${spec.family} runs on --backend simd or reference (absorption is tested each generation there)`;
   }
   const n = spec.samples + spec.groundTruth;
   if (n >= EXACT_LIMIT) return `--samples plus --ground-truth must be below ${EXACT_LIMIT} ${where} (exact float32 counts)`;

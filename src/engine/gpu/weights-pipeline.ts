@@ -23,7 +23,7 @@ import { hasMitigation, type FamilyModel } from '../../families/family.js';
 import type { WeightsPipelinePlan } from '../../families/routes.js';
 import { U24_SCALE } from '../../rng/uniform.js';
 import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
-import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
+import { absorptionFromFirstCollapse, TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import { CallSizer, yieldToEventLoop } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
@@ -332,7 +332,7 @@ export async function* runWeightsPipeline(
       chainsDone += count;
       options.onProgress?.({ chainsDone, chainGenerations });
       const trajectory: TrajectoryRows | null = builder?.build() ?? null;
-      yield { firstChain: first, count, collapseTime, outcome, eventTimes: [extinction], finals, chainGenerations: batchGenerations, trajectory };
+      yield { firstChain: first, count, collapseTime, outcome, ...absorptionFromFirstCollapse(model.absorption, collapseTime, spec.generations), eventTimes: [extinction], finals, chainGenerations: batchGenerations, trajectory };
     }
   } finally {
     for (const kernel of Object.values(kernels)) kernel?.destroy();

@@ -99,6 +99,8 @@ export class SimdEngine implements Engine {
         const columns: SharedColumns = {
           collapseTime: new SharedArrayBuffer(4 * count),
           outcome: new SharedArrayBuffer(8 * count),
+          absorbedTime: new SharedArrayBuffer(4 * count),
+          collapsedGenerations: new SharedArrayBuffer(4 * count),
           eventTimes: model.events.map(() => new SharedArrayBuffer(4 * count)),
           finals: model.finalColumns.map(() => new SharedArrayBuffer(8 * count)),
         };
@@ -142,6 +144,8 @@ export class SimdEngine implements Engine {
           // Copies into ordinary (unshared) buffers: the writers and summaries keep them.
           collapseTime: new Int32Array(columns.collapseTime).slice(),
           outcome: new Float64Array(columns.outcome).slice(),
+          absorbedTime: new Int32Array(columns.absorbedTime).slice(),
+          collapsedGenerations: new Int32Array(columns.collapsedGenerations).slice(),
           eventTimes: columns.eventTimes.map((buffer) => new Int32Array(buffer).slice()),
           finals: columns.finals.map((buffer) => new Float64Array(buffer).slice()),
           chainGenerations: replies.reduce((sum, { reply }) => sum + reply.chainGenerations, 0),

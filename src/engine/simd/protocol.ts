@@ -8,6 +8,8 @@ import { tableAllocatorFloats, tableBytesPerLane } from '../chain-table.js';
 export interface SharedColumns {
   readonly collapseTime: SharedArrayBuffer;
   readonly outcome: SharedArrayBuffer;
+  readonly absorbedTime: SharedArrayBuffer;
+  readonly collapsedGenerations: SharedArrayBuffer;
   readonly eventTimes: readonly SharedArrayBuffer[];
   readonly finals: readonly SharedArrayBuffer[];
 }

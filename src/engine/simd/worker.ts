@@ -58,6 +58,8 @@ async function run(task: SimdTask): Promise<SimdReply> {
     chainGenerations: 0,
     collapseTime: new Int32Array(task.columns.collapseTime),
     outcome: new Float64Array(task.columns.outcome),
+    absorbedTime: new Int32Array(task.columns.absorbedTime),
+    collapsedGenerations: new Int32Array(task.columns.collapsedGenerations),
     eventTimes: task.columns.eventTimes.map((buffer) => new Int32Array(buffer)),
     finals: task.columns.finals.map((buffer) => new Float64Array(buffer)),
   };

@@ -7,7 +7,7 @@ import { fillActive, sharedValue, shifted } from '../../rng/lanes.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, wrightFisherTheory } from '../family.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, wrightFisherTheory, absorbedAtTruthValue } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface BernoulliParams {
@@ -64,6 +64,8 @@ function createModel(params: BernoulliParams, loop: LoopConfig): FamilyModel {
       state[0] = loop.l2 > 0 ? logisticWithL2(stats[1] / stats[0], loop.l2 / stats[0]) : stats[1] / stats[0];
     },
     isCollapsed: (state) => state[0] === 0 || state[0] === 1,
+    // p ∈ {0, 1} is left again with truth points or a prior unless the truth is that p.
+    ...absorbedAtTruthValue(loop, params.truthP, [0, 1], (state) => state[0]),
     outcome: (state) => state[0],
     isOutcome: (value) => value === 0 || value === 1,
     isFrozen: (state) => state[0] === 0 || state[0] === 1,

@@ -20,6 +20,7 @@ import {
   intColumn,
   type FamilyModel,
   type LoopConfig,
+  absorbedAtTruthValue,
 } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
@@ -244,6 +245,13 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
       }
     },
     isCollapsed: (state) => countPositive(state, categories) === 1,
+    // A lone survivor is left again with truth points or a prior unless the truth has that lone category.
+    ...absorbedAtTruthValue(
+      loop,
+      countPositive(params.truth, categories) === 1 ? params.truth.findIndex((w) => w > 0) : -1,
+      Array.from({ length: categories }, (_, j) => j),
+      (state) => (countPositive(state, categories) === 1 ? state.findIndex((w) => w > 0) : -1),
+    ),
     outcome(state) {
       for (let j = 0; j < categories; j++) if (state[j] > 0) return j;
       return -1;

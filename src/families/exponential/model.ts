@@ -6,7 +6,7 @@
 import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
 import { digamma, trigamma } from '../../math/special.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
+import { SAMPLING_MODES, absorbedUnlessMitigated, addSums, floatColumn, type FamilyModel, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 
@@ -66,6 +66,7 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
       state[0] = loop.l2 > 0 ? exponentialMeanWithL2(mean, loop.l2 / stats[0]) : mean;
     },
     isCollapsed: (state) => state[0] <= meanFloor,
+    ...absorbedUnlessMitigated(loop, (state) => state[0] <= meanFloor),
     outcome: () => NaN,
     isOutcome: () => false,
     isFrozen: (state) => state[0] === 0,

@@ -11,7 +11,7 @@ import { digamma, logGamma, trigamma } from '../../math/special.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { UsageError } from '../../spec/errors.js';
 import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, floatColumn, type FamilyModel, type FamilyOption, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
+import { SAMPLING_MODES, absorbedUnlessMitigated, floatColumn, type FamilyModel, type FamilyOption, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
@@ -127,6 +127,7 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
       state[1] = stats[2] / (stats[0] - denominatorShift);
     },
     isCollapsed: (state) => state[1] <= varianceFloor,
+    ...absorbedUnlessMitigated(loop, (state) => state[1] <= varianceFloor),
     outcome: () => NaN,
     isOutcome: () => false,
     isFrozen: (state) => state[1] === 0,

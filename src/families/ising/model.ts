@@ -22,7 +22,7 @@ import { solveIncreasing } from '../../math/roots.js';
 import { UsageError } from '../../spec/errors.js';
 import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
-import { SAMPLING_MODES, addSums, countRefusal, eventColumn, floatColumn, type FamilyEvent, type FamilyModel, type LoopConfig, wrightFisherTheory } from '../family.js';
+import { SAMPLING_MODES, absorbedUnlessMitigated, addSums, countRefusal, eventColumn, floatColumn, type FamilyEvent, type FamilyModel, type LoopConfig, wrightFisherTheory } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export type IsingLearn = 'theta1' | 'theta1,theta2';
@@ -472,6 +472,7 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
       setFromTheta(state, theta1, theta2);
     },
     isCollapsed: isPolarised,
+    ...absorbedUnlessMitigated(loop, isPolarised),
     outcome: (state) => (state[THETA1] > 0 ? 1 : -1),
     isOutcome: (value) => value === 1 || value === -1,
     isFrozen: isPointMass,

@@ -14,7 +14,7 @@ import { digamma, trigamma } from '../../math/special.js';
 import { choleskyPacked, exceedsSmallestEigenvalue, numericalRank, packedIndex, packedSize, symmetricEigenvalues } from '../../math/symmetric.js';
 import { UsageError } from '../../spec/errors.js';
 import { given, parseChoice, parseNumber, parseNumberList, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, eventColumn, floatColumn, intColumn, type ColumnSpec, type FamilyModel, type FamilyOption, type LaneSampler, type LoopConfig, type SamplingMode } from '../family.js';
+import { SAMPLING_MODES, absorbedUnlessMitigated, eventColumn, floatColumn, intColumn, type ColumnSpec, type FamilyModel, type FamilyOption, type LaneSampler, type LoopConfig, type SamplingMode } from '../family.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 import { describeFamily } from '../descriptor.js';
 
@@ -273,6 +273,7 @@ function createModel(params: MvGaussianParams, loop: LoopConfig): FamilyModel {
       state[layout.logDet] = choleskyPacked(state, layout.cov, d, state, layout.factor);
     },
     isCollapsed: params.collapseOn === 'det' ? detCollapsed : eigenvalueCollapsed,
+    ...absorbedUnlessMitigated(loop, params.collapseOn === 'det' ? detCollapsed : eigenvalueCollapsed),
     outcome: () => NaN,
     isFrozen(state) {
       for (let r = 0; r < d; r++) if (state[layout.cov + packedIndex(r, r)] !== 0) return false;

@@ -6,7 +6,7 @@
 import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, formatLimit, type NumberFormat, type RangeContext } from '../family.js';
+import { SAMPLING_MODES, absorbedAtTruthValue, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, formatLimit, type NumberFormat, type RangeContext } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface PoissonParams {
@@ -59,6 +59,8 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
       state[0] = loop.l2 > 0 ? poissonWithL2(stats[1] / stats[0], loop.l2 / stats[0]) : stats[1] / stats[0];
     },
     isCollapsed: (state) => state[0] === 0,
+    // λ = 0 is left again with truth points or a prior unless the truth is λ* = 0.
+    ...absorbedAtTruthValue(loop, params.truthLambda, [0], (state) => state[0]),
     outcome: () => 0,
     isOutcome: (value) => value === 0,
     isFrozen: (state) => state[0] === 0,
