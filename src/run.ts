@@ -18,7 +18,10 @@ import { Checkpoint } from './io/checkpoint.js';
 import { CollapseSummary } from './stats/summary.js';
 
 export interface RunOptions {
-  /** Defaults to the engine --backend names (see engine/select.ts). */
+  /**
+   * Defaults to the engine --backend names (see engine/select.ts), opened and closed by the run;
+   * an engine given here stays open (the caller's, e.g. a sweep's EnginePool).
+   */
   readonly engine?: Engine;
   /** Receives the line saying what --backend auto chose. */
   readonly onNote?: (note: string) => void;
@@ -59,12 +62,13 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   );
   const files: AtomicFile[] = [];
   let engine = options.engine;
+  let opened: Engine | undefined;
   try {
     for (const output of outputs) files.push(AtomicFile.open(output, options.onNote));
     if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory, outputs.map((output) => output.path));
     if (engine === undefined) {
       const choice = await openEngine(spec);
-      engine = choice.engine;
+      engine = opened = choice.engine;
       if (choice.note !== null) options.onNote?.(choice.note);
     }
     const device = resume === null || resume.device === engine.device ? engine.device : `${resume.device}, resumed on ${engine.device}`;
@@ -132,6 +136,6 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
     };
   } finally {
     for (const file of files) file.discard();
-    await engine?.close();
+    await opened?.close();
   }
 }

@@ -7,6 +7,7 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { addOptions, addRunOptions } from './options.js';
 import { runCommand } from './run-command.js';
+import { addSweepOptions, sweepCommand } from './sweep-command.js';
 import { verifyCommand } from './verify-command.js';
 import { backendsCommand } from './backends-command.js';
 import { mergeCommand } from './merge-command.js';
@@ -46,6 +47,16 @@ export function buildProgram(): Command {
     )
     .action(async (_options, command: Command) => runCommand(command));
   addRunOptions(run);
+
+  const sweep = subcommand(program, 'sweep', 'run a grid of configurations (--grid option=values; several axes: their product) into a directory: one Arrow file per point and points.arrow with P(absorbed by T), P(touched by T), times and exact theory per point')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  collapse-sim sweep --samples 20 --generations 1000 --grid ground-truth=0,1,2 --grid p0=0.1:0.9:0.2 --chains 2000 --out-dir sweep-k\n' +
+        '  collapse-sim sweep --grid samples=10,20,40 --generations 1000 --precision 0.01 --chains 100000 --out-dir sweep-m\n',
+    )
+    .action(async (_options, command: Command) => sweepCommand(command));
+  addSweepOptions(sweep);
 
   const verify = subcommand(program, 'verify', 'run one configuration on the reference path and on GPU backends and compare them chain by chain and in law (exit 0 only if all agree)')
     .action(async (_options, command: Command) => verifyCommand(command));

@@ -18,15 +18,45 @@ export interface EngineChoice {
 }
 
 export async function openEngine(spec: RunSpec): Promise<EngineChoice> {
+  return openChosen(spec, async (backend) => (backend === 'reference' ? new ReferenceEngine() : openBackend(backend)));
+}
+
+/**
+ * Engines kept open across runs (a sweep's points): each backend is opened once, so its
+ * start-up (worker threads, a GPU context, compiled kernels) is paid once. `close` ends them all.
+ */
+export class EnginePool {
+  private readonly open = new Map<string, Promise<Engine>>();
+
+  /** The engine `spec` runs on (as openEngine chooses it), reusing one already open. */
+  engineFor(spec: RunSpec): Promise<EngineChoice> {
+    return openChosen(spec, (backend) => {
+      let engine = this.open.get(backend);
+      if (engine === undefined) {
+        engine = backend === 'reference' ? Promise.resolve(new ReferenceEngine()) : openBackend(backend);
+        this.open.set(backend, engine);
+      }
+      return engine;
+    });
+  }
+
+  async close(): Promise<void> {
+    const engines = [...this.open.values()];
+    this.open.clear();
+    for (const engine of engines) await (await engine).close();
+  }
+}
+
+async function openChosen(spec: RunSpec, open: (backend: string) => Promise<Engine>): Promise<EngineChoice> {
   const requested = spec.backend;
-  if (requested === 'reference') return { engine: new ReferenceEngine(), note: null };
+  if (requested === 'reference') return { engine: await open('reference'), note: null };
   if (requested !== 'auto') {
     assertKnownBackend(requested);
     const refusal = await backendRefusal(spec, requested);
     if (refusal !== null) throw new UsageError(refusal);
     const status = await backendStatus(requested);
     if (!status.available) throw new UsageError(`--backend ${requested} is not available here: ${status.reason}`);
-    return { engine: await openBackend(requested), note: null };
+    return { engine: await open(requested), note: null };
   }
   const candidates: Candidate[] = [];
   const passedOver: string[] = [];
@@ -42,6 +72,6 @@ export async function openEngine(spec: RunSpec): Promise<EngineChoice> {
   }
   const choice = chooseEngine(spec, candidates);
   const absent = passedOver.length > 0 ? `; passed over: ${passedOver.join('; ')}` : '';
-  if (choice.backend === 'reference') return { engine: new ReferenceEngine(), note: `--backend auto: running on the reference path (${choice.reason})${absent}` };
-  return { engine: await openBackend(choice.backend), note: `--backend auto chose ${choice.backend} (${choice.reason})${absent}` };
+  if (choice.backend === 'reference') return { engine: await open('reference'), note: `--backend auto: running on the reference path (${choice.reason})${absent}` };
+  return { engine: await open(choice.backend), note: `--backend auto chose ${choice.backend} (${choice.reason})${absent}` };
 }

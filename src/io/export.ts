@@ -11,13 +11,24 @@ import { AtomicFile } from './atomic-file.js';
 import { planOutputs, type OutputTarget } from './output-path.js';
 import { checkShards, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
 import { PROVENANCE_KEY } from './tables.js';
+import { readPointsTable } from './read-table.js';
+import { UsageError } from '../spec/errors.js';
+import { statSync } from 'node:fs';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The run's tables in chain order: one whole file, or every shard of a run. */
 function readRun(inputs: readonly string[]): { table: Table; provenance: string; files: string[] } {
-  const files = readShardHeaders(inputs, 'export', null);
+  let files: ReturnType<typeof readShardHeaders>;
+  try {
+    files = readShardHeaders(inputs, 'export', null);
+  } catch (error) {
+    // A sweep's points.arrow is not a run's table: it is exported as it is, its definition as the provenance.
+    const points = error instanceof UsageError && inputs.length === 1 && statSync(inputs[0], { throwIfNoEntry: false })?.isFile() ? readPointsTable(inputs[0]) : null;
+    if (points === null) throw error;
+    return { table: points.table, provenance: points.definition, files: [inputs[0]] };
+  }
   // A single unsharded table (a run's chain file, or its trajectories) is exported as is.
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
   const tables = ordered.map((file) => readChainTable(file.path, null).table);

@@ -323,6 +323,22 @@ export function readTableBytes(path: string, what = path): Buffer {
   return readArrowBytes(path, what);
 }
 
+/**
+ * A sweep's points table (points.arrow, src/sweep/points-table.ts), its layout checked as any
+ * table's: the table and the sweep's definition (its metadata), or null if the file is not one.
+ */
+export function readPointsTable(path: string, what = path): { table: Table; definition: string } | null {
+  const table = parseTable(readArrowBytes(path, what), what);
+  const definition = table.schema.metadata.get(PROVENANCE_KEY);
+  if (definition === undefined) return null;
+  try {
+    const parsed = JSON.parse(definition) as unknown;
+    return parsed !== null && typeof parsed === 'object' && 'sweep' in parsed ? { table, definition } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** readRunTable on bytes already read (readTableBytes). */
 export function verifyRunTable(path: string, bytes: Buffer, options: ReadOptions = {}): RunTable {
   const kind = options.kind === undefined ? 'chains' : options.kind;

@@ -38,18 +38,10 @@ export class PassageTally {
 
   /** Median over the chains that passed (midpoint of the two middle values when even). */
   median(): number | null {
-    return this.quantileOfPassed(0.5);
-  }
-
-  /**
-   * The time of rank ⌈q·n⌉ among the n chains that passed, the median's two middle values
-   * averaged at q = ½ as median() does; null if none passed.
-   */
-  private quantileOfPassed(q: number): number | null {
     if (this.count === 0) return null;
     const times = [...this.histogram.keys()].sort((a, b) => a - b);
-    const lowRank = Math.floor((this.count - 1) * q);
-    const highRank = Math.floor(this.count * q);
+    const lowRank = Math.floor((this.count - 1) / 2);
+    const highRank = Math.floor(this.count / 2);
     let seen = 0;
     let low: number | null = null;
     for (const time of times) {
@@ -58,6 +50,19 @@ export class PassageTally {
       if (seen > highRank) return (low! + time) / 2;
     }
     return low;
+  }
+
+  /**
+   * Mean of min(τ, T) over all `chains` (censored chains count T) and its standard error:
+   * the restricted mean, defined whether or not every chain passed.
+   */
+  restrictedMean(chains: number, horizon: number): { mean: number; standardError: number } | null {
+    if (chains === 0) return null;
+    const censored = chains - this.count;
+    const mean = (this.sum + censored * horizon) / chains;
+    const squares = this.sumOfSquares + censored * horizon * horizon;
+    const variance = chains > 1 ? Math.max(0, (squares - chains * mean * mean) / (chains - 1)) : 0;
+    return { mean, standardError: Math.sqrt(variance / chains) };
   }
 
   /** The r-th smallest time (0-based rank), or null beyond the chains that passed. */
