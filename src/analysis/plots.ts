@@ -10,7 +10,7 @@ import type { Provenance } from '../io/provenance.js';
 import { UsageError } from '../spec/errors.js';
 import { exactTheory, type Summary } from './summarize.js';
 
-export const PLOT_KINDS = ['survival', 'histogram', 'trajectories', 'outcomes'] as const;
+export const PLOT_KINDS = ['survival', 'histogram', 'trajectories', 'outcomes', 'phase'] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
 
 /** The caption: what was run, by what, on what. */

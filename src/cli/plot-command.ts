@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { phaseSpec, readPhase } from '../analysis/phase.js';
+import { POINTS_FILE } from '../sweep/sweep.js';
 import type { Command } from 'commander';
 import type { TopLevelSpec } from 'vega-lite';
 import { histogramSpec, outcomesSpec, PLOT_KINDS, readTrajectories, survivalSpec, trajectoriesSpec, type PlotKind } from '../analysis/plots.js';
@@ -30,6 +33,15 @@ export async function plotCommand(files: string[], command: Command): Promise<vo
   const out = options['out'] === undefined ? `${files[0].replace(/\/+$/, '').replace(/\.arrow$/, '')}.${kind}.svg` : parseText(options['out'], 'out');
   if (!/\.svg$/i.test(out)) throw new UsageError(`--out must name an .svg file (the PNG is written beside it); got ${JSON.stringify(out)}`);
 
+  if (kind === 'phase') {
+    if (files.length !== 1) throw new UsageError('plot --kind phase takes one file: a sweep\'s points.arrow (or its directory)');
+    const points = statSync(files[0], { throwIfNoEntry: false })?.isDirectory() ? join(files[0], POINTS_FILE) : files[0];
+    const phaseOut = options['out'] === undefined ? `${points.replace(/\.arrow$/, '')}.phase.svg` : out;
+    planOutputs(figureOutputs(phaseOut, 'out'), [points]);
+    const written = await writeSvgAndPng(phaseOut, 'out', phaseSpec(readPhase(points)), [points]);
+    process.stdout.write(options['json'] === true ? `${JSON.stringify({ kind, ...written })}\n` : `wrote ${written.svg} and ${written.png}\n`);
+    return;
+  }
   if (kind === 'trajectories' && files.length !== 1) throw new UsageError('plot --kind trajectories takes one file: the run\'s chain file or its trajectories file');
   // The chain file names its trajectories file beside it; a trajectories file is used as is.
   const trajectoriesPath = kind !== 'trajectories' ? null : files[0].endsWith('.trajectories.arrow') ? files[0] : defaultTrajectoriesPath(files[0]);

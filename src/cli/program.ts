@@ -88,7 +88,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object (with the whole survival curve)')
     .action(async (files: string[], _options, command: Command) => summarizeCommand(files, command));
 
-  subcommand(program, 'plot', 'draw a run as SVG and PNG: --kind survival (Kaplan–Meier with band and exact law), histogram (collapse times), outcomes (with intervals and exact probabilities) or trajectories')
+  subcommand(program, 'plot', 'draw a run as SVG and PNG: --kind survival (Kaplan–Meier with band and exact law), histogram (first collapse times), outcomes (with intervals and exact probabilities) or trajectories; or a sweep\'s points.arrow: --kind phase (P(absorbed by T) as a heatmap over two axes, or a line with its band over one, exact values beside)')
     .argument('[files...]', 'the chain file (or the shards of a run); for trajectories, the chain file or its trajectories file')
     .option('--kind <kind>', `what to draw: ${PLOT_KINDS.join(', ')}`)
     .option('--out <path.svg>', 'the SVG to write; the PNG goes beside it (default: <file>.<kind>.svg)')

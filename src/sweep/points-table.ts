@@ -12,7 +12,7 @@ import { PROVENANCE_KEY } from '../io/tables.js';
 import { createFamilyModel } from '../spec/run-spec.js';
 import type { PassageTally } from '../stats/summary.js';
 import { wilsonInterval } from '../stats/wilson.js';
-import type { PointResult, SweepPlan } from './sweep.js';
+import type { PointResult, SweepPlan } from './types.js';
 
 const Z95 = 1.959963984540054;
 

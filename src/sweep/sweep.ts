@@ -18,20 +18,11 @@ import { parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { CollapseSummary } from '../stats/summary.js';
 import { wilsonInterval } from '../stats/wilson.js';
-import { gridPoints, pointSeed, type GridAxis, type GridPoint } from './grid.js';
+import { gridPoints, pointSeed, type GridAxis } from './grid.js';
 import { writePointsTable } from './points-table.js';
+import { PRECISION_OF, type PlannedPoint, type PointResult, type Precision, type PrecisionOf, type SweepPlan } from './types.js';
 
-/** What --precision-of measures: P(absorbed by T), or the mean absorption time. */
-export type PrecisionOf = 'probability' | 'mean-time';
-export const PRECISION_OF: readonly PrecisionOf[] = ['probability', 'mean-time'];
-
-export interface Precision {
-  /** The largest 95 % half-width accepted. */
-  readonly target: number;
-  readonly of: PrecisionOf;
-  /** --chains: the most chains a point may run. */
-  readonly cap: number;
-}
+export { PRECISION_OF, type PlannedPoint, type PointResult, type Precision, type PrecisionOf, type SweepPlan } from './types.js';
 
 /** Chains of a point's first stage under --precision; each later stage doubles them, up to the cap. */
 export const FIRST_STAGE_CHAINS = 1024;
@@ -39,23 +30,7 @@ export const FIRST_STAGE_CHAINS = 1024;
 /** z for a two-sided 95 % interval. */
 const Z95 = 1.959963984540054;
 
-export interface PlannedPoint extends GridPoint {
-  /** The point's run: the sweep's options, the axis values, the derived seed, its file. */
-  readonly spec: RunSpec;
-  /** File names inside the output directory. */
-  readonly file: string;
-  readonly sidecar: string;
-}
 
-export interface SweepPlan {
-  readonly outDir: string;
-  readonly seed: string;
-  readonly axes: readonly GridAxis[];
-  readonly precision: Precision | null;
-  readonly points: readonly PlannedPoint[];
-  /** What the sweep is, stored as sweep.json: a directory holding another sweep is refused. */
-  readonly definition: Record<string, unknown>;
-}
 
 export const SWEEP_FILE = 'sweep.json';
 export const POINTS_FILE = 'points.arrow';
@@ -121,19 +96,6 @@ interface Sidecar {
   readonly stages: number;
 }
 
-/** One row of points.arrow: a point's results. */
-export interface PointResult {
-  readonly point: PlannedPoint;
-  readonly summary: CollapseSummary;
-  readonly backend: string;
-  readonly seconds: number;
-  /** Chain·generations simulated for the point (every stage, under --precision). */
-  readonly chainGenerations: number;
-  /** Stages run (1 without --precision). */
-  readonly stages: number;
-  /** Whether it was read back from an earlier, interrupted sweep. */
-  readonly resumed: boolean;
-}
 
 /** The 95 % half-width --precision looks at. */
 export function precisionHalfWidth(summary: CollapseSummary, of: PrecisionOf): number {

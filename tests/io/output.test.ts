@@ -32,7 +32,7 @@ describe('the chain table', () => {
   ])('%s: snake_case columns, types, one row per chain, provenance', async (family, extra, familyColumns) => {
     const table = await runTo(`${family}.arrow`, { family, chains: 300, generations: 50, seed: 'schema', batchSize: 128, 'batch-size': 128, ...extra });
     expect(table.numRows).toBe(300);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['chain', 'collapse_time', 'outcome', ...familyColumns]);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['chain', 'collapse_time', 'outcome', ...familyColumns, 'absorbed_time', 'collapsed_generations']);
     expect(String(table.schema.fields[0].type)).toBe('Uint32');
     expect(String(table.schema.fields[1].type)).toBe('Int32');
     expect(table.schema.fields.every((f) => f.metadata.get('description')!.length > 0)).toBe(true);
@@ -51,6 +51,9 @@ describe('the chain table', () => {
       else expect(time).toBeGreaterThanOrEqual(0);
     });
     if (family === 'gaussian' || family === 'exponential') expect(outcomes.every((o) => o === null)).toBe(true);
+    // Without a mitigation a collapsed chain is absorbed at its collapse and stays collapsed to T.
+    expect(column(table, 'absorbed_time')).toEqual(times);
+    expect(column(table, 'collapsed_generations')).toEqual(times.map((time) => (time === null ? 0 : 50 - (time as number) + 1)));
   });
 
   it('writes nulls, not sentinels, for censored chains', async () => {
