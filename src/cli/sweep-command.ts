@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { UsageError } from '../spec/errors.js';
 import { parseText } from '../spec/parse.js';
+import { parseShard } from '../spec/shard.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
 import { parseGrid } from '../sweep/grid.js';
 import { planSweep, POINTS_FILE, PRECISION_OF, runSweep, type PointResult } from '../sweep/sweep.js';
@@ -15,6 +16,8 @@ import { abortOnSignals } from './run-command.js';
 
 /** Run options a sweep does not take: it names each point's file, and resumes by its directory. */
 const NOT_SWEEP_FLAGS = ['out', 'trajectories', 'trajectories-out', 'checkpoint', 'resume', 'shard', 'shard-count'];
+/** The sweep's own options (not run options, never an axis). */
+const SWEEP_FLAGS = ['grid', 'out-dir', 'precision', 'precision-of', 'shard'];
 
 export function addSweepOptions(command: Command): void {
   addRunOptions(
@@ -31,6 +34,7 @@ export function addSweepOptions(command: Command): void {
     [
       { flag: 'out-dir', valueName: '<dir>', description: `directory for the points' Arrow files and ${POINTS_FILE} (new, empty, or this sweep's to resume)`, defaultValue: 'sweep' },
       { flag: 'precision', valueName: '<h>', description: 'run each point in doubling stages (1024, 2048, … chains, --chains the cap) until the 95 % half-width of --precision-of is at most h' },
+      { flag: 'shard', valueName: '<i/n>', description: 'run points ⌊i·P/n⌋ … ⌊(i+1)·P/n⌋ − 1 of the P points only (a Slurm array task: --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT), without points.arrow; the same command without --shard then writes it' },
       { flag: 'precision-of', valueName: '<what>', description: `${PRECISION_OF.join(' or ')}: P(absorbed by T) (Wilson) or the mean absorption time (mean ± 1.96 s.e.)`, defaultValue: 'probability' },
     ],
     'Sweep options:',
@@ -60,13 +64,14 @@ export async function sweepCommand(command: Command): Promise<void> {
   const precision = { target: raw['precision'], of: raw['precision-of'] };
   const json = raw['json'] === true || raw['json'] === 'true';
   const quiet = raw['quiet'] === true || raw['quiet'] === 'true';
-  for (const key of ['grid', 'out-dir', 'precision', 'precision-of', 'json', 'quiet']) delete raw[key];
+  const shard = raw['shard'] === undefined ? null : parseShard(raw['shard']);
+  for (const key of [...SWEEP_FLAGS, 'json', 'quiet']) delete raw[key];
   for (const flag of NOT_SWEEP_FLAGS) if (raw[flag] !== undefined) throw new UsageError(`--${flag} is not a sweep option (the sweep names each point's file in --out-dir)`);
 
   // --grid flags are strings; a --config "grid" is an object (collectRawOptions merged it under the flags).
   const gridFlags = Array.isArray(flags) || typeof flags === 'string' ? flags : undefined;
   const gridConfig = flags !== undefined && gridFlags === undefined ? flags : undefined;
-  const runOptions = new Set([...knownKeys(command)].filter((key) => !['grid', 'out-dir', 'precision', 'precision-of'].includes(key)));
+  const runOptions = new Set([...knownKeys(command)].filter((key) => !SWEEP_FLAGS.includes(key)));
   const axes = parseGrid(gridFlags, gridConfig, runOptions, new Set(Object.keys(raw)));
   const plan = planSweep(raw, axes, outDir, precision);
 
@@ -80,6 +85,7 @@ export async function sweepCommand(command: Command): Promise<void> {
   };
   try {
     const results = await runSweep(plan, {
+      shard,
       inputs: configInputs(command),
       signal: interruption.signal,
       onNote: (note) => {
@@ -101,8 +107,10 @@ export async function sweepCommand(command: Command): Promise<void> {
     const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
     if (json) {
       process.stdout.write(
-        `${JSON.stringify({ out_dir: outDir, points: results.length, points_file: join(outDir, POINTS_FILE), read_back: results.filter((r) => r.resumed).length, chain_generations: chainGenerations, seconds })}\n`,
+        `${JSON.stringify({ out_dir: outDir, points: results.length, points_file: shard === null ? join(outDir, POINTS_FILE) : null, read_back: results.filter((r) => r.resumed).length, chain_generations: chainGenerations, seconds })}\n`,
       );
+    } else if (shard !== null) {
+      process.stdout.write(`shard ${shard.index}/${shard.count}: ${results.length} points in ${outDir}; when every shard is done, the same command without --shard writes ${join(outDir, POINTS_FILE)}\n`);
     } else {
       process.stdout.write(`${results.length} points in ${join(outDir, POINTS_FILE)} (${chainGenerations.toExponential(3)} chain·generations, ${seconds.toFixed(2)} s of runs)\n`);
     }

@@ -16,6 +16,7 @@ import { runSimulation } from '../run.js';
 import { UsageError } from '../spec/errors.js';
 import { parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
+import { shardRange, type Shard } from '../spec/shard.js';
 import { CollapseSummary } from '../stats/summary.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import { gridPoints, pointSeed, type GridAxis } from './grid.js';
@@ -124,6 +125,12 @@ export interface SweepOptions {
   readonly signal?: AbortSignal;
   /** Files the sweep reads (a --config file). */
   readonly inputs?: readonly string[];
+  /**
+   * Run only this block of the points (--shard i/n: points ⌊i·P/n⌋ … ⌊(i+1)·P/n⌋ − 1) and write
+   * no points.arrow: the same sweep started again without a shard reads every finished point
+   * back and writes it.
+   */
+  readonly shard?: Shard | null;
 }
 
 /** Checks the output directory: new, empty, or this same sweep's (then it resumes). Creates it. */
@@ -132,7 +139,8 @@ function prepareDirectory(plan: SweepPlan, onNote?: (note: string) => void): voi
   const definition = canonical(plan.definition);
   if (existsSync(outDir)) {
     if (!statSync(outDir).isDirectory()) throw new UsageError(`--out-dir ${outDir} is not a directory`);
-    const entries = readdirSync(outDir);
+    // Hidden names are the atomic writer's temporaries (another shard writing sweep.json).
+    const entries = readdirSync(outDir).filter((name) => !name.startsWith('.'));
     if (entries.length > 0) {
       if (!entries.includes(SWEEP_FILE)) throw new UsageError(`--out-dir ${outDir} is not empty and holds no ${SWEEP_FILE}: give a new or empty directory`);
       let stored: unknown;
@@ -218,11 +226,14 @@ export async function runSweep(plan: SweepPlan, options: SweepOptions = {}): Pro
   prepareDirectory(plan, options.onNote);
   const engines = new EnginePool();
   const results: PointResult[] = [];
+  const shard = options.shard ?? null;
+  const range = shardRange(plan.points.length, shard);
+  const points = plan.points.slice(range.first, range.end);
   try {
-    for (const point of plan.points) {
+    for (const point of points) {
       const result = readFinishedPoint(plan, point) ?? (await runPoint(plan, point, engines, options));
       results.push(result);
-      options.onPointDone?.(result, results.length, plan.points.length);
+      options.onPointDone?.(result, results.length, points.length);
     }
   } catch (error) {
     // Nothing finished yet: leave no directory behind (a resumable sweep keeps what it did).
@@ -231,7 +242,7 @@ export async function runSweep(plan: SweepPlan, options: SweepOptions = {}): Pro
   } finally {
     await engines.close();
   }
-  writePointsTable(join(plan.outDir, POINTS_FILE), plan, results);
+  if (shard === null) writePointsTable(join(plan.outDir, POINTS_FILE), plan, results);
   return results;
 }
 

@@ -98,6 +98,23 @@ describe('collapse-sim sweep', () => {
     for (const name of ['p_absorbed', 'p_touched', 'chains_run', 'mean_collapse_time', 'median_absorption_time_lower']) expect(column(after, name)).toEqual(column(expected, name));
   });
 
+  it('--shard i/n runs a block of the points; the same command without it assembles points.arrow', () => {
+    const args = [...BASE, '--grid', 'ground-truth=0,1', '--grid', 'p0=0.3:0.5:0.2', '--out-dir', 'sharded'];
+    for (const shard of ['1/2', '0/2']) {
+      const result = cli([...args, '--shard', shard]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^shard ${shard}: 2 points in sharded;`));
+    }
+    expect(existsSync(join(directory, 'sharded/points.arrow'))).toBe(false);
+    const whole = cli([...args, '--json']);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(JSON.parse(whole.stdout)).toMatchObject({ points: 4, read_back: 4 });
+    for (let i = 0; i < 4; i++) expect(rows(`sharded/point-0000${i}.arrow`)).toBe(rows(`grid/point-0000${i}.arrow`));
+    const [sharded, unsharded] = [read('sharded/points.arrow'), read('grid/points.arrow')];
+    // Everything but the measured seconds.
+    for (const field of unsharded.schema.fields) if (field.name !== 'seconds') expect(column(sharded, field.name), field.name).toEqual(column(unsharded, field.name));
+  });
+
   it('--precision stops at the first doubling stage whose Wilson half-width is within the target', () => {
     // P ≈ 0.89: half-width 1.96·√(p(1−p)/n) ≤ 0.01 needs n ≈ 3800: stages 1024, 2048, 4096.
     const result = cli([...UNSIZED, '--grid', 'p0=0.5', '--precision', '0.01', '--out-dir', 'precise', '--chains', '100000']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gridPoints, MAX_POINTS, parseAxisFlag, parseGrid, pointSeed } from '../../src/sweep/grid.js';
 import { precisionStages } from '../../src/sweep/sweep.js';
+import { wilsonInterval } from '../../src/stats/wilson.js';
 
 const RUN_OPTIONS = new Set(['samples', 'ground-truth', 'p0', 'regime', 'family', 'chains', 'seed', 'out', 'trajectories']);
 
@@ -61,6 +62,44 @@ describe('grid axes', () => {
     expect(points.map((point) => point.values.join('/'))).toEqual(['10/0', '10/1', '10/2', '20/0', '20/1', '20/2']);
     expect(pointSeed('7', axes, points[4])).toBe('7/samples=20,ground-truth=1');
     expect(MAX_POINTS).toBe(100_000);
+  });
+
+  it('the stopping rule\'s coverage, computed exactly, is what the README states', () => {
+    // Binomial convolution over the stages: P(the last stage's Wilson interval covers p).
+    const coverage = (p: number, h: number, cap: number): number => {
+      const pmf = (n: number) => {
+        const out = new Float64Array(n + 1);
+        let logC = 0;
+        for (let k = 0; k <= n; k++) {
+          if (k > 0) logC += Math.log(n - k + 1) - Math.log(k);
+          out[k] = Math.exp(logC + k * Math.log(p) + (n - k) * Math.log1p(-p));
+        }
+        return out;
+      };
+      let law = Float64Array.of(1);
+      let previous = 0;
+      let covered = 0;
+      const stages = precisionStages(cap);
+      stages.forEach((n, s) => {
+        const added = pmf(n - previous);
+        const next = new Float64Array(n + 1);
+        for (let x = 0; x < law.length; x++) if (law[x] > 1e-300) for (let y = 0; y < added.length; y++) next[x + y] += law[x] * added[y];
+        for (let x = 0; x <= n; x++) {
+          const interval = wilsonInterval(x, n);
+          if (s === stages.length - 1 || (interval.upper - interval.lower) / 2 <= h) {
+            if (interval.lower <= p && p <= interval.upper) covered += next[x];
+            next[x] = 0;
+          }
+        }
+        law = next;
+        previous = n;
+      });
+      return covered;
+    };
+    expect(coverage(0.13, 0.01, 65536)).toBeCloseTo(0.9367, 4);
+    expect(coverage(0.33, 0.02, 65536)).toBeCloseTo(0.935, 4);
+    // Away from a stage boundary it is the fixed-n Wilson interval's own coverage (n = 16384 here).
+    expect(coverage(0.5, 0.02, 65536)).toBeCloseTo(0.9492, 4);
   });
 
   it('stages --precision in doublings from 1024 up to the cap', () => {
