@@ -9,12 +9,15 @@ export async function mergeCommand(out: string, shards: string[], command: Comma
   const result = mergeShards(out, shards, (note) => notes.push(note));
   const summary = result.summary;
   const probability = summary.collapseProbability();
+  const absorbed = summary.absorptionProbability();
   const facts = {
     out: result.out,
     shards: result.shards,
     chains: summary.chains,
     collapsed: summary.collapsed,
     collapse_probability: probability,
+    absorbed: summary.absorbed.count,
+    absorption_probability: absorbed,
     backend: result.backend,
     seed: result.spec.seed,
   };
@@ -22,7 +25,8 @@ export async function mergeCommand(out: string, shards: string[], command: Comma
     json
       ? `${JSON.stringify(facts)}\n`
       : `merged ${result.shards} shard${result.shards === 1 ? '' : 's'} into ${result.out}: ${summary.chains} chains, ` +
-          `collapsed ${summary.collapsed}, P = ${probability.estimate.toFixed(4)} [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %)\n`,
+          `absorbed ${summary.absorbed.count}, P = ${absorbed.estimate.toFixed(4)} [${absorbed.lower.toFixed(4)}, ${absorbed.upper.toFixed(4)}]; ` +
+          `touched (collapsed at least once) ${summary.collapsed}, P = ${probability.estimate.toFixed(4)} [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %)\n`,
   );
   for (const note of notes) process.stderr.write(`collapse-sim: ${note}\n`);
 }

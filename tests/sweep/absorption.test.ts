@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { runSimulation } from '../../src/run.js';
-import { resolveRunSpec } from '../../src/spec/run-spec.js';
+import { createFamilyModel, resolveRunSpec } from '../../src/spec/run-spec.js';
+import { absorptionFromFirstCollapse } from '../../src/engine/batch.js';
+import { backendRefusal } from '../../src/engine/backends.js';
 import { wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';
 import { expectWithinStandardErrors } from '../helpers.js';
 
@@ -106,5 +108,25 @@ describe('absorbed vs touched (Bernoulli M = 20, p0 = ½, T = 50)', () => {
     expect(summary.absorbed.count).toBe(summary.collapsed);
     expect(summary.outcomes()['1']).toBeUndefined();
     expectWithinStandardErrors(summary.absorbed.count / summary.chains, law.zeroBy, se(law.zeroBy, summary.chains), 'P(absorbed by 50), K = 1, p* = 0');
+  });
+});
+
+describe('absorption on engines that see only the first collapse (the GPU kernels)', () => {
+  const times = Int32Array.of(-1, 0, 7, 50);
+
+  it('derives it exactly where every collapse absorbs, and says "not counted" where none does', () => {
+    expect(absorptionFromFirstCollapse('at-collapse', times, 50)).toEqual({ absorbedTime: times, collapsedGenerations: Int32Array.of(0, 51, 44, 1) });
+    expect(absorptionFromFirstCollapse('never', times, 50)).toEqual({ absorbedTime: Int32Array.of(-1, -1, -1, -1), collapsedGenerations: Int32Array.of(-1, -1, -1, -1) });
+    expect(() => absorptionFromFirstCollapse('per-state', times, 50)).toThrow(/cannot be told from the first collapse/);
+  });
+
+  it('the GPU routes refuse state-dependent absorption (auto then runs it on a CPU path)', async () => {
+    const spec = (flags: Record<string, unknown>) => resolveRunSpec({ family: 'bernoulli', samples: 20, generations: 50, 'ground-truth': 1, ...flags });
+    expect(createFamilyModel(spec({ 'truth-p': 0 })).absorption).toBe('per-state');
+    expect(createFamilyModel(spec({})).absorption).toBe('never');
+    expect(createFamilyModel(spec({ 'ground-truth': 0 })).absorption).toBe('at-collapse');
+    expect(createFamilyModel(spec({ 'truth-p': 0, l2: 0.5 })).absorption).toBe('never');
+    expect(await backendRefusal(spec({ 'truth-p': 0 }), 'cpu')).toMatch(/a degenerate ground truth .* runs on --backend simd or reference/);
+    expect(await backendRefusal(spec({}), 'cpu')).toBeNull();
   });
 });
