@@ -103,7 +103,7 @@ describe('collapse-sim sweep', () => {
     for (const shard of ['1/2', '0/2']) {
       const result = cli([...args, '--shard', shard]);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(new RegExp(`^shard ${shard}: 2 points in sharded;`));
+      expect(result.stdout).toMatch(new RegExp(`\\nshard ${shard}: 2 points in sharded;`));
     }
     expect(existsSync(join(directory, 'sharded/points.arrow'))).toBe(false);
     const whole = cli([...args, '--json']);
