@@ -84,7 +84,8 @@ export function pointColumns(plan: SweepPlan, results: readonly PointResult[]): 
     { name: 'point', type: 'float64', description: 'the point\'s index in the grid (first axis slowest)', values: results.map((r) => r.point.index) },
     ...axisColumns,
     { name: 'file', type: 'utf8', description: 'the point\'s Arrow file, in the sweep directory', values: results.map((r) => r.point.file) },
-    { name: 'seed', type: 'utf8', description: 'the point\'s seed: the sweep seed / its axis values', values: results.map((r) => r.point.spec.seed) },
+    // run_seed and run_backend, not seed and backend: those may be axes (run options).
+    { name: 'run_seed', type: 'utf8', description: 'the seed the point ran with: the sweep seed / its axis values (or a seed axis\'s value)', values: results.map((r) => r.point.spec.seed) },
     { name: 'horizon', type: 'float64', description: 'T: generations at most per chain', values: results.map((r) => r.point.spec.generations) },
     { name: 'chains_run', type: 'float64', description: 'chains in the point\'s file (under --precision, where the stopping rule stopped)', values: results.map((r) => r.summary.chains) },
     { name: 'stages', type: 'float64', description: 'runs of doubling size the point took (1 without --precision)', values: results.map((r) => r.stages) },
@@ -112,7 +113,7 @@ export function pointColumns(plan: SweepPlan, results: readonly PointResult[]): 
     })),
     { name: 'exact_p_absorbed', type: 'float64', description: 'P(absorbed by T) from the family\'s exact theory (null where it has none)', values: exact.map((e) => e.value) },
     { name: 'exact_source', type: 'utf8', description: 'where exact_p_absorbed comes from', values: exact.map((e) => e.source) },
-    { name: 'backend', type: 'utf8', description: 'the backend that produced the point\'s rows', values: results.map((r) => r.backend) },
+    { name: 'run_backend', type: 'utf8', description: 'the backend that produced the point\'s rows', values: results.map((r) => r.backend) },
     { name: 'chain_generations', type: 'float64', description: 'chain·generations simulated for the point (every stage under --precision)', values: results.map((r) => r.chainGenerations) },
     { name: 'seconds', type: 'float64', description: 'seconds the point\'s runs took (its engines\' work, not the sweep\'s start-up)', values: results.map((r) => r.seconds) },
   ];
@@ -121,6 +122,9 @@ export function pointColumns(plan: SweepPlan, results: readonly PointResult[]): 
 /** Writes points.arrow (atomically). */
 export function writePointsTable(path: string, plan: SweepPlan, results: readonly PointResult[]): void {
   const columns = pointColumns(plan, results);
+  const names = columns.map((column) => column.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new Error(`points.arrow would hold two columns named ${repeated}`);
   const vectors: Vector[] = columns.map((column) => vectorFromArray(column.values as (number | string | null)[], (column.type === 'float64' ? new Float64() : new Utf8()) as DataType));
   const fields = columns.map((column, c) => new Field(column.name, vectors[c].type, true, new Map([['description', column.description]])));
   const schema = new Schema(fields, new Map([[PROVENANCE_KEY, JSON.stringify(plan.definition)]]));

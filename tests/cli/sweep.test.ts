@@ -43,7 +43,7 @@ describe('collapse-sim sweep', () => {
     expect(points.numRows).toBe(4);
     expect(column(points, 'ground_truth')).toEqual([0, 0, 1, 1]);
     expect(column(points, 'p0')).toEqual([0.3, 0.5, 0.3, 0.5]);
-    expect(column(points, 'seed')).toEqual(['s/ground-truth=0,p0=0.3', 's/ground-truth=0,p0=0.5', 's/ground-truth=1,p0=0.3', 's/ground-truth=1,p0=0.5']);
+    expect(column(points, 'run_seed')).toEqual(['s/ground-truth=0,p0=0.3', 's/ground-truth=0,p0=0.5', 's/ground-truth=1,p0=0.3', 's/ground-truth=1,p0=0.5']);
     expect(column(points, 'chains_run')).toEqual([1500, 1500, 1500, 1500]);
     expect(JSON.parse(points.schema.metadata.get('collapse_sim')!)).toMatchObject({ tool: 'collapse-sim', sweep: { seed: 's' } });
     for (const field of points.schema.fields) expect(field.metadata.get('description'), field.name).toBeTruthy();
@@ -142,21 +142,33 @@ describe('collapse-sim sweep', () => {
     const frame = pl.readIPC(readFileSync(join(directory, 'grid/points.arrow')));
     expect(frame.shape).toEqual({ height: 4, width: points.numCols });
     expect(frame.getColumn('p_absorbed').toArray()).toEqual(column(points, 'p_absorbed'));
-    expect(frame.getColumn('seed').toArray()).toEqual(column(points, 'seed'));
+    expect(frame.getColumn('run_seed').toArray()).toEqual(column(points, 'run_seed'));
     const exported = cli(['export', 'grid/points.arrow', '--to', 'parquet', '--out', 'points.parquet']);
     expect(exported.code, exported.stderr).toBe(0);
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const result = (await connection.runAndReadAll(`select point, p_absorbed, p_touched, seed from read_parquet('${join(directory, 'points.parquet')}') order by point`)).getRowObjects();
+      const result = (await connection.runAndReadAll(`select point, p_absorbed, p_touched, run_seed from read_parquet('${join(directory, 'points.parquet')}') order by point`)).getRowObjects();
       expect(result.map((row) => Number(row['p_absorbed']))).toEqual(column(points, 'p_absorbed'));
-      expect(result.map((row) => row['seed'])).toEqual(column(points, 'seed'));
+      expect(result.map((row) => row['run_seed'])).toEqual(column(points, 'run_seed'));
     } finally {
       connection.closeSync();
     }
   });
 
   writeFileSync(join(directory, 'grid.json'), JSON.stringify({ family: 'bernoulli', samples: 20, generations: 50, chains: 300, backend: 'reference', grid: { 'ground-truth': [0, 2] } }));
+  it('takes seed and backend as axes (replicates with given seeds: each point runs with its seed as given)', () => {
+    const result = cli(['sweep', '--samples', '20', '--generations', '50', '--chains', '200', '--quiet', '--grid', 'seed=1,2', '--grid', 'backend=reference,simd', '--out-dir', 'seeds']);
+    expect(result.code, result.stderr).toBe(0);
+    const points = read('seeds/points.arrow');
+    expect(column(points, 'seed')).toEqual([1, 1, 2, 2]);
+    expect(column(points, 'run_seed')).toEqual(['1', '1', '2', '2']);
+    expect(column(points, 'backend')).toEqual(['reference', 'simd', 'reference', 'simd']);
+    expect(column(points, 'run_backend')).toEqual(['reference', 'simd', 'reference', 'simd']);
+    // The same seed on two engines: the same rows.
+    expect(rows('seeds/point-00000.arrow').replace(/"reference"|"simd"/g, '')).toBe(rows('seeds/point-00001.arrow').replace(/"reference"|"simd"/g, ''));
+  });
+
   it('takes the grid from --config', () => {
     const result = cli(['sweep', '--config', 'grid.json', '--out-dir', 'from-config', '--quiet', '--json']);
     expect(result.code, result.stderr).toBe(0);
