@@ -114,8 +114,8 @@ export function pointColumns(plan: SweepPlan, results: readonly PointResult[]): 
     { name: 'exact_p_absorbed', type: 'float64', description: 'P(absorbed by T) from the family\'s exact theory (null where it has none)', values: exact.map((e) => e.value) },
     { name: 'exact_source', type: 'utf8', description: 'where exact_p_absorbed comes from', values: exact.map((e) => e.source) },
     { name: 'run_backend', type: 'utf8', description: 'the backend that produced the point\'s rows', values: results.map((r) => r.backend) },
-    { name: 'chain_generations', type: 'float64', description: 'chain·generations simulated for the point (every stage under --precision)', values: results.map((r) => r.chainGenerations) },
-    { name: 'seconds', type: 'float64', description: 'seconds the point\'s runs took (its engines\' work, not the sweep\'s start-up)', values: results.map((r) => r.seconds) },
+    { name: 'chain_generations', type: 'float64', description: 'chain·generations simulated for the point (every stage under --precision; a point resumed from its checkpoint: since the resume)', values: results.map((r) => r.chainGenerations) },
+    { name: 'seconds', type: 'float64', description: 'seconds the point\'s runs took (its engines\' work, not the sweep\'s start-up; a resumed point: since the resume)', values: results.map((r) => r.seconds) },
   ];
 }
 

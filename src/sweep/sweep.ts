@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { emptyChainColumns, type Progress } from '../engine/batch.js';
 import { EnginePool } from '../engine/select.js';
 import { AtomicFile } from '../io/atomic-file.js';
+import { Checkpoint } from '../io/checkpoint.js';
 import { readChainTable } from '../io/merge.js';
 import { copyChainRows } from '../io/tables.js';
 import { runSimulation } from '../run.js';
-import { UsageError } from '../spec/errors.js';
+import { InterruptedError, UsageError } from '../spec/errors.js';
 import { parseChoice, parseNumber, type RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { shardRange, type Shard } from '../spec/shard.js';
@@ -80,7 +81,7 @@ export function planSweep(base: RawOptions, axes: readonly GridAxis[], outDir: s
       const where = axes.map((axis, a) => `${axis.option}=${point.values[a]}`).join(', ');
       throw new UsageError(`--grid point ${where}: ${error.message}`);
     }
-    return { ...point, spec, file: `${name}.arrow`, sidecar: `${name}.json` };
+    return { ...point, spec, file: `${name}.arrow`, sidecar: `${name}.json`, checkpoint: `${name}.checkpoint` };
   });
   const { out: _out, ...options } = base;
   const definition = { tool: 'collapse-sim', sweep: { options, seed, axes, precision } };
@@ -198,14 +199,26 @@ async function runPoint(plan: SweepPlan, point: PlannedPoint, engines: EnginePoo
   const stages = plan.precision === null ? [point.spec.chains] : precisionStages(plan.precision.cap);
   let seconds = 0;
   let chainGenerations = 0;
+  const checkpointDirectory = join(plan.outDir, point.checkpoint);
   for (let s = 0; s < stages.length; s++) {
-    const spec: RunSpec = { ...point.spec, chains: stages[s] };
+    const planned: RunSpec = { ...point.spec, chains: stages[s] };
+    // An interrupted run of this very stage goes on from its checkpoint (on the backend it
+    // started on); a checkpoint of anything else (another stage) is dropped.
+    let resume: Checkpoint | undefined;
+    if (existsSync(join(checkpointDirectory, 'checkpoint.json'))) {
+      const saved = Checkpoint.open(checkpointDirectory);
+      if (canonical({ ...saved.spec, backend: '' }) === canonical({ ...planned, backend: '' })) resume = saved;
+      else saved.remove();
+    }
+    const spec = resume?.spec ?? planned;
     const choice = await engines.engineFor(spec);
     if (choice.note !== null) options.onNote?.(choice.note);
     const result = await runSimulation(spec, {
       engine: choice.engine,
       signal: options.signal,
       inputs: options.inputs,
+      resume,
+      checkpointDirectory: resume === undefined ? checkpointDirectory : undefined,
       onProgress: (progress) => options.onProgress?.(point, progress),
     });
     seconds += result.elapsedSeconds;
@@ -236,6 +249,12 @@ export async function runSweep(plan: SweepPlan, options: SweepOptions = {}): Pro
       options.onPointDone?.(result, results.length, points.length);
     }
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      throw new InterruptedError(
+        error.signal,
+        `${results.length} of ${points.length} points finished in ${plan.outDir}, the point in hand checkpointed; go on with the same sweep command`,
+      );
+    }
     // Nothing finished yet: leave no directory behind (a resumable sweep keeps what it did).
     if (created && results.length === 0) removeIfOnlySweepFile(plan.outDir);
     throw error;

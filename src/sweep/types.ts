@@ -21,6 +21,8 @@ export interface PlannedPoint extends GridPoint {
   /** File names inside the output directory. */
   readonly file: string;
   readonly sidecar: string;
+  /** The point's checkpoint directory while it runs (removed when it finishes). */
+  readonly checkpoint: string;
 }
 
 export interface SweepPlan {

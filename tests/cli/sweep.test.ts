@@ -5,7 +5,8 @@
  * Parquet export).
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pl from 'nodejs-polars';
@@ -13,6 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { wilsonInterval } from '../../src/stats/wilson.js';
 import { wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';
 import { cliIn, temporaryDirectory } from '../helpers.js';
+
+const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 
 const [directory, cleanup] = temporaryDirectory();
 afterAll(cleanup);
@@ -96,6 +99,27 @@ describe('collapse-sim sweep', () => {
     const after = read('grid/points.arrow');
     const expected = tableFromIPC(before);
     for (const name of ['p_absorbed', 'p_touched', 'chains_run', 'mean_collapse_time', 'median_absorption_time_lower']) expect(column(after, name)).toEqual(column(expected, name));
+  });
+
+  it('an interrupted point goes on from its checkpoint: the same rows as the point run whole', async () => {
+    const args = ['sweep', '--samples', '20', '--generations', '1000', '--ground-truth', '1', '--chains', '3000', '--batch-size', '100', '--backend', 'reference', '--grid', 'p0=0.5', '--out-dir', 'interrupted', '--quiet'];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: directory });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const checkpoint = join(directory, 'interrupted/point-00000.checkpoint');
+    // Interrupt once the checkpoint holds a few batches.
+    for (let i = 0; i < 600 && !(existsSync(checkpoint) && readdirSync(checkpoint).filter((name) => /^rows-\d+\.arrow$/.test(name)).length >= 3); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr.trim()).toMatch(/^collapse-sim: interrupted by SIGINT: 0 of 1 points finished in interrupted, the point in hand checkpointed; go on with the same sweep command$/);
+    expect(existsSync(join(checkpoint, 'checkpoint.json'))).toBe(true);
+    const resumed = cli(args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(existsSync(checkpoint)).toBe(false);
+    const whole = cli(['run', '--samples', '20', '--generations', '1000', '--ground-truth', '1', '--chains', '3000', '--batch-size', '100', '--backend', 'reference', '--p0', '0.5', '--seed', '0/p0=0.5', '--out', 'whole-point.arrow', '--quiet']);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(rows('interrupted/point-00000.arrow')).toBe(rows('whole-point.arrow'));
   });
 
   it('--shard i/n runs a block of the points; the same command without it assembles points.arrow', () => {
