@@ -4,10 +4,8 @@
  * the run's configuration in its caption and, where the family has exact theory, the
  * theory beside the estimate (dashed).
  */
-import { readFileSync } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
-import { PROVENANCE_KEY } from '../io/tables.js';
+import { readRunTable } from '../io/read-table.js';
 import type { Provenance } from '../io/provenance.js';
 import { UsageError } from '../spec/errors.js';
 import { exactTheory, type Summary } from './summarize.js';
@@ -42,10 +40,13 @@ export function survivalSpec(summary: Summary): TopLevelSpec {
   const theory = exactTheory(summary.provenance.config);
   const points = summary.survival.map((p) => ({ t: p.time, S: p.survival, lower: p.lower, upper: p.upper, curve: 'Kaplan–Meier (95 % band)' }));
   const last = summary.survival.filter((p) => p.events > 0).map((p) => p.time).pop() ?? summary.horizon;
-  const exact =
-    typeof theory !== 'string' && theory.cdf !== null
-      ? Array.from({ length: Math.min(last, summary.horizon) + 1 }, (_, t) => ({ t, S: 1 - theory.cdf![t], curve: `exact: ${theory.source}` }))
-      : [];
+  // The exact curve point by point while it changes (bounded by what was computed), then its last step to the end.
+  const exact: { t: number; S: number; curve: string }[] = [];
+  if (typeof theory !== 'string' && theory.cdfAt !== null) {
+    const end = Math.min(last, summary.horizon, theory.knownTo);
+    for (let t = 0; t <= Math.min(end, theory.changesTo); t++) exact.push({ t, S: 1 - theory.cdfAt(t), curve: `exact: ${theory.source}` });
+    if (end > theory.changesTo) exact.push({ t: end, S: 1 - theory.cdfAt(end), curve: `exact: ${theory.source}` });
+  }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: title('Survival of the chains: P(not collapsed by generation t)', summary.provenance, summary.chains),
@@ -85,12 +86,14 @@ export function histogramSpec(summary: Summary, times: Int32Array): TopLevelSpec
   const counts = new Float64Array(Math.floor(maximum / width) + 1);
   for (const t of times) if (t >= 0) counts[Math.floor(t / width)]++;
   const theory = exactTheory(summary.provenance.config);
-  const cdf = typeof theory !== 'string' ? theory.cdf : null;
-  const cdfAt = (t: number): number => (t < 0 ? 0 : cdf![Math.min(t, summary.horizon)]);
+  const cdf = typeof theory !== 'string' ? theory.cdfAt : null;
+  const cdfAt = (t: number): number => (t < 0 ? 0 : cdf!(Math.min(t, summary.horizon)));
   const rows = Array.from(counts, (count, bin) => {
     const first = bin * width;
     const last = first + width - 1;
-    return { from: first - 0.5, to: last + 0.5, middle: (first + last) / 2, count, expected: cdf === null ? null : summary.chains * (cdfAt(last) - cdfAt(first - 1)) };
+    // NaN where the exact law was not computed (its cost limit): no expectation drawn there.
+    const expected = cdf === null ? NaN : summary.chains * (cdfAt(last) - cdfAt(first - 1));
+    return { from: first - 0.5, to: last + 0.5, middle: (first + last) / 2, count, expected: Number.isNaN(expected) ? null : expected };
   });
   const exactNote = cdf === null ? undefined : `dashed: expected counts under the exact law (${(theory as { source: string }).source})`;
   return {
@@ -138,20 +141,10 @@ export function outcomesSpec(summary: Summary): TopLevelSpec {
   };
 }
 
-/** Reads a trajectories file: its provenance and rows (chain, generation, first parameter). */
+/** Reads a trajectories file (verified: io/read-table.ts): its provenance and rows (chain, generation, first parameter). */
 export function readTrajectories(path: string, limit: number): { provenance: Provenance; column: string; rows: { chain: number; generation: number; value: number }[] } {
-  let table;
-  try {
-    table = tableFromIPC(readFileSync(path));
-  } catch (error) {
-    throw new UsageError(`plot --kind trajectories: ${path}: cannot be read as an Arrow file (${(error as Error).message.split('\n')[0]})`);
-  }
-  const metadata = table.schema.metadata.get(PROVENANCE_KEY);
-  if (metadata === undefined || table.getChild('generation') === null) {
-    throw new UsageError(`plot --kind trajectories: ${path} is not a collapse-sim trajectories file (run with --trajectories every:<k>,chains:<n>)`);
-  }
-  const column = table.schema.fields[2]?.name;
-  if (column === undefined) throw new UsageError(`plot --kind trajectories: ${path} has no parameter column`);
+  const { table, provenance } = readRunTable(path, { kind: 'trajectories', what: `plot --kind trajectories: ${path}` });
+  const column = table.schema.fields[2].name;
   const chains = table.getChild('chain')!;
   const generations = table.getChild('generation')!;
   const values = table.getChild(column)!;
@@ -160,7 +153,7 @@ export function readTrajectories(path: string, limit: number): { provenance: Pro
     const chain = chains.get(i) as number;
     if (chain < limit) rows.push({ chain, generation: generations.get(i) as number, value: values.get(i) as number });
   }
-  return { provenance: JSON.parse(metadata) as Provenance, column, rows };
+  return { provenance, column, rows };
 }
 
 /** The first parameter of the first chains against the generation, one line per chain. */

@@ -29,12 +29,13 @@ export function parseInitialLaw(value: unknown, flag: string, categories: number
     return weights.map((w) => w / total);
   }
   const parts = spec.split(',');
+  // Each number is read as --p0 reads one (parseNumber): decimal, no hex, binary or Infinity.
   const probabilities = parts.map((part) => {
-    const number = Number(part.trim());
-    if (part.trim() === '' || !Number.isFinite(number) || number < 0) {
-      throw new UsageError(`--${flag} must be uniform, zipf:<s> or a list of probabilities ≥ 0 (got ${JSON.stringify(spec)})`);
+    try {
+      return parseNumber(part.trim(), flag, { min: 0 });
+    } catch {
+      throw new UsageError(`--${flag} must be uniform, zipf:<s> or a list of probabilities ≥ 0 (got ${JSON.stringify(spec)}; ${JSON.stringify(part.trim())} is not a decimal number ≥ 0)`);
     }
-    return number;
   });
   if (probabilities.length < 2) throw new UsageError(`--${flag} needs at least 2 probabilities (got ${JSON.stringify(spec)})`);
   if (categories !== null && probabilities.length !== categories) {

@@ -45,4 +45,9 @@ export class ArrowFileWriter {
   discard(): void {
     this.file.discard();
   }
+
+  /** Removes the committed file again (see AtomicFile.retract). */
+  retract(): void {
+    this.file.retract();
+  }
 }

@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { GpuBackendName } from './names.js';
 import { compiledScript } from '../../package-files.js';
+import { throwIfAborted, yieldToEventLoop } from '../pacing.js';
 
 /**
  * gpu.js's cpu and webasm modes run a kernel as one JavaScript function, and V8 leaves a
@@ -42,9 +43,10 @@ export interface KernelRecipe {
 export interface KernelRunner {
   /**
    * Runs the kernel on n chains (packed recipe.inputWidth floats each) with `generations`
-   * as its second argument; returns four floats each.
+   * as its second argument; returns four floats each. A run aborted by `signal` throws its
+   * reason once the call is done (an in-thread call then yields to the event loop first).
    */
-  run(packed: Float32Array, n: number, generations: number): Promise<Float32Array>;
+  run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array>;
   destroy(): Promise<void>;
 }
 
@@ -126,7 +128,7 @@ export class InThreadRunner implements KernelRunner {
     return runner;
   }
 
-  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+  async run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array> {
     if (n > this.capacity || n < this.capacity / 4) this.capacity = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
     const width = this.recipe.inputWidth;
     const padded = new Float32Array(this.capacity * width);
@@ -147,6 +149,8 @@ export class InThreadRunner implements KernelRunner {
       }
       this.checked = true;
     }
+    // The call held this thread: let a signal's handler run before the next.
+    await yieldToEventLoop(signal);
     return flattenRows(result, n);
   }
 
@@ -205,7 +209,7 @@ export class WorkerPoolRunner implements KernelRunner {
   }
 
   /** Splits the chains evenly over the workers (each pads its own share). */
-  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+  async run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array> {
     const slices = Math.max(1, Math.min(this.workers.length, n));
     const size = Math.ceil(n / slices);
     const replies = await Promise.all(
@@ -218,6 +222,7 @@ export class WorkerPoolRunner implements KernelRunner {
     );
     const output = new Float32Array(n * 4);
     replies.forEach((reply, s) => output.set(reply.output!, Math.min(n, s * size) * 4));
+    throwIfAborted(signal);
     return output;
   }
 
@@ -237,11 +242,13 @@ export class FlatKernel {
     private readonly kernel: GpuKernel,
     private readonly backend: GpuBackendName,
     private readonly vector: boolean,
+    private readonly signal?: AbortSignal,
   ) {}
 
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, vector = false): FlatKernel {
+  /** `signal`: an aborted run stops after the call under way (see yieldToEventLoop). */
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, vector = false, signal?: AbortSignal): FlatKernel {
     const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: MAX_CALL_GENERATIONS, precision: 'single', tactic: 'precision' };
-    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector);
+    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector, signal);
   }
 
   async call(size: number, ...args: unknown[]): Promise<Float32Array> {
@@ -258,6 +265,8 @@ export class FlatKernel {
       if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
       this.checked = true;
     }
+    // Kernels of the categorical pipeline run in this thread: let a signal's handler run.
+    await yieldToEventLoop(this.signal);
     return this.vector ? flattenRows(result, size) : Float32Array.from(result as ArrayLike<number>);
   }
 

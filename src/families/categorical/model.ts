@@ -10,6 +10,7 @@ import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
 import {
   SAMPLING_MODES,
   addSums,
+  countRefusal,
   eventColumn,
   floatColumn,
   intColumn,
@@ -151,6 +152,7 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
       for (let j = 0; j < categories; j++) if (state[j] > 0) return j;
       return -1;
     },
+    isOutcome: (value) => Number.isInteger(value) && value >= 0 && value < categories,
     isFrozen: (state) => countPositive(state, categories) === 1,
     writeFinals(state, out) {
       const [entropy, largest] = entropyAndMax(state, categories);
@@ -192,13 +194,23 @@ export const categoricalParts = describeFamily({
   exactTheory(config) {
     const params = config.familyParams as CategoricalParams;
     if (decoderReshapes(params)) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
-    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
+    return { source: 'martingale: P(survivor j) = π_j,0', cdfAt: null, knownTo: 0, changesTo: 0, mean: null, outcome: (value) => params.init[value] ?? 0, note: null };
   },
   peerRequest(config) {
     const params = config.familyParams as CategoricalParams;
     const decoder = [params.temperature !== 1 ? '--temperature' : null, params.topK !== null ? '--top-k' : null, params.topP !== 1 ? '--top-p' : null];
     return peerDepartures(config, decoder) ?? { params: { init: params.init }, sufficientForm: 'multinomial' };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
+  toOptions: (params) => ({
+    categories: params.categories,
+    init: params.initSpec,
+    ...(JSON.stringify(params.truth) === JSON.stringify(params.init) ? {} : { 'truth-init': params.truth.join(',') }),
+    temperature: params.temperature,
+    ...(params.topK === null ? {} : { 'top-k': params.topK }),
+    'top-p': params.topP,
+  }),
   create: createModel,
 });
 
