@@ -14,8 +14,9 @@ import type { Progress } from '../engine/batch.js';
 import { writeSvgAndPng } from '../analysis/render.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { readChainTable } from '../io/merge.js';
-import type { Provenance } from '../io/provenance.js';
+import { streamVersionOf, type Provenance } from '../io/provenance.js';
 import { keyFromSeed, keyToHex } from '../rng/keys.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 import { runSimulation } from '../run.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
@@ -203,12 +204,14 @@ interface PointSidecar {
 }
 
 /** The configuration as it bears on results: no output paths, batch size, shard or backend; with the version and key. */
-export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSION): Record<string, unknown> {
+export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSION, stream: number = STREAM_VERSION): Record<string, unknown> {
   const { out: _out, batchSize: _batchSize, shard: _shard, backend: _backend, trajectories, ...rest } = spec;
   return {
     ...rest,
     trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains },
     version,
+    // Datasets of another stream version hold other draws for the same seed: never reused.
+    stream,
     key: spec.rng === 'philox' ? keyToHex(keyFromSeed(spec.seed)) : null,
   };
 }
@@ -320,7 +323,7 @@ export class ReproduceContext {
 
   private matches(provenance: Provenance, wanted: Record<string, unknown>): boolean {
     if (this.settings.backend !== 'auto' && provenance.backend !== this.settings.backend) return false;
-    return sameJson(resultConfiguration(provenance.config, provenance.version), wanted);
+    return sameJson(resultConfiguration(provenance.config, provenance.version, streamVersionOf(provenance)), wanted);
   }
 
   /** The last caption line of every figure: how it was made. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { FAMILY_NAMES } from '../../src/families/index.js';
-import { temporaryDirectory } from '../helpers.js';
+import { settleSeconds, temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [directory, cleanup] = temporaryDirectory();
@@ -157,10 +157,12 @@ describe('interruption', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s stops the run with exit %i and leaves no output file', async (signal, code) => {
-    const child = spawn(process.execPath, [CLI, 'run', '--chains', '100000000', '--backend', 'reference', '--out', `interrupted-${signal}.arrow`], { cwd: directory });
+    const args = ['--chains', '100000000', '--backend', 'reference', '--out', `interrupted-${signal}.arrow`];
+    const settle = settleSeconds(directory, args);
+    const child = spawn(process.execPath, [CLI, 'run', ...args], { cwd: directory });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, settle * 1000));
     expect(existsSync(join(directory, `interrupted-${signal}.arrow`))).toBe(false);
     child.kill(signal);
     const exitCode = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
