@@ -80,6 +80,25 @@ export const SOURCES = {
 export type ClaimTest = 'agreement' | 'effect';
 
 /** One claim and what the simulation says of it. */
+/** A mitigation an experiment runs: fresh truth points, pseudo-observations, an L2 penalty. */
+export interface MitigationSetting {
+  /** The point's name in the dataset paths. */
+  readonly name: string;
+  readonly label: string;
+  readonly groundTruth: number;
+  readonly prior: number;
+  readonly l2: number;
+}
+
+/** The run flags of a mitigation (those it sets). */
+export function mitigationFlags(mitigation: MitigationSetting): Record<string, number> {
+  return {
+    ...(mitigation.groundTruth > 0 ? { 'ground-truth': mitigation.groundTruth } : {}),
+    ...(mitigation.prior > 0 ? { prior: mitigation.prior } : {}),
+    ...(mitigation.l2 > 0 ? { l2: mitigation.l2 } : {}),
+  };
+}
+
 export interface Claim {
   readonly experiment: string;
   readonly claim: string;

@@ -19,9 +19,9 @@ import type { ExactTheory, LoopConfig } from '../../src/families/family.js';
 import { column } from '../../src/rng/lanes.js';
 import { StreamTag } from '../../src/rng/streams.js';
 import { chiSquareGoodnessOfFit, ksDiscrete, ksTwoSample } from '../../src/stats/hypothesis.js';
+import { expectSimdBitExact } from '../engine/simd-verify.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { storedRunSpec } from '../../src/spec/stored.js';
-import { verify } from '../../src/verify.js';
 import { cliIn, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance } from '../helpers.js';
 
 const LOOP: LoopConfig = { samples: 10, groundTruth: 0, prior: 0, l2: 0 };
@@ -306,13 +306,7 @@ describe('bigram on the simd engine', () => {
   for (const [label, options] of CONFIGURATIONS) {
     it(`${label}: the reference path chain by chain (verify)`, async () => {
       const spec = resolveRunSpec({ family: 'bigram', chains: 150, seed: 'bigram-simd', out: 'unused.arrow', backend: 'reference', ...options });
-      const borrowed = { backend: engine.backend, device: engine.device, run: engine.run.bind(engine), close: async () => {} };
-      const report = await verify(spec, { backends: ['simd'], openEngine: async () => borrowed });
-      const [result] = report.backends;
-      expect(result.skipped).toBeNull();
-      expect(result.exactness).toBe('bit-exact');
-      expect(result.failures, result.failures.join('; ')).toEqual([]);
-      expect(result.identicalChains).toBe(spec.chains);
+      await expectSimdBitExact(engine, spec);
     });
   }
 });
