@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { InterruptedError, UsageError } from '../spec/errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
+import { readRunSource, type RunSource } from '../io/run-source.js';
+import { storedRunOptions } from '../spec/stored.js';
+import type { RawOptions } from '../spec/parse.js';
+import { TOOL_VERSION } from '../version.js';
 import { parseText } from '../spec/parse.js';
 import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { parseShard, shardFromEnvironment, shardOutputName, shardSuffix } from '../spec/shard.js';
@@ -29,16 +33,56 @@ export function abortOnSignals(): { signal: AbortSignal; release(): void } {
   return { signal: controller.signal, release };
 }
 
+/** Flags that change where and how a re-run runs, not its rows (a shard is part of the same run). */
+const SAME_ROWS_FLAGS = new Set(['out', 'trajectories-out', 'backend', 'batch-size', 'shard', 'json', 'quiet']);
+
+/**
+ * The run `--from` describes: the recorded configuration as flags, with the flags given
+ * beside --from laid over them (as over a --config file), resolved again. A new --out takes
+ * the trajectories file with it unless --trajectories-out names one, so a re-run never
+ * writes over the original's companion file.
+ */
+export function rerunSpec(recorded: RunSpec, given: RawOptions): RunSpec {
+  if (given['family'] !== undefined && given['family'] !== recorded.family) {
+    throw new UsageError(`--family cannot change under --from: the file records a ${recorded.family} run (its family's flags would not apply)`);
+  }
+  if (given['shard-count'] !== undefined) throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX, which --from does not read: pass --shard i/n');
+  const base: Record<string, unknown> = { ...storedRunOptions(recorded) };
+  if (given['out'] !== undefined && given['trajectories-out'] === undefined) delete base['trajectories-out'];
+  // A shard file re-runs as its shard; --shard 0/1 asks for the whole run.
+  return resolveRunSpec({ ...base, ...given });
+}
+
+/** What a re-run should say: another tool version, and flags that make it another run. */
+function rerunNotes(source: RunSource, given: RawOptions): string[] {
+  const notes: string[] = [];
+  if (source.version !== TOOL_VERSION) notes.push(`${source.path} was written by collapse-sim ${source.version}; this is ${TOOL_VERSION} (same random stream version)`);
+  const changed = Object.keys(given).filter((flag) => !SAME_ROWS_FLAGS.has(flag));
+  if (changed.length > 0) notes.push(`--from ${source.path} with ${changed.map((flag) => `--${flag}`).join(', ')} changed: another run than the file's, whose rows will differ`);
+  return notes;
+}
+
 export async function runCommand(command: Command): Promise<void> {
   const raw = { ...collectRawOptions(command) };
   const checkpointDirectory = raw['checkpoint'] === undefined ? undefined : parseText(raw['checkpoint'], 'checkpoint');
   const resumeDirectory = raw['resume'] === undefined ? undefined : parseText(raw['resume'], 'resume');
+  const fromPath = raw['from'] === undefined ? undefined : parseText(raw['from'], 'from');
   delete raw['checkpoint'];
   delete raw['resume'];
+  delete raw['from'];
   let resume: Checkpoint | undefined;
   let environmentShard: { shard: string; note: string } | null = null;
   let spec: RunSpec;
-  if (resumeDirectory !== undefined) {
+  const inputs = configInputs(command);
+  const fromNotes: string[] = [];
+  if (fromPath !== undefined) {
+    if (resumeDirectory !== undefined) throw new UsageError('--from runs a recorded configuration again from its start, --resume goes on with a checkpointed one: give one of them');
+    if (inputs.length > 0) throw new UsageError('--from and --config both give the run\'s configuration: give one of them (flags beside --from override its values)');
+    const source = readRunSource(fromPath);
+    spec = rerunSpec(source.spec, raw);
+    inputs.push(...source.inputs);
+    fromNotes.push(...rerunNotes(source, raw));
+  } else if (resumeDirectory !== undefined) {
     // The checkpoint holds the whole configuration; another flag would contradict it.
     const other = Object.keys(raw).find((key) => key !== 'quiet' && key !== 'json');
     if (other !== undefined) throw new UsageError(`--resume takes the run's configuration from its checkpoint: drop --${other}`);
@@ -73,6 +117,11 @@ export async function runCommand(command: Command): Promise<void> {
   // What --backend auto chose: at once on a terminal, else after a successful run, so that
   // an error stays the only line on stderr.
   const deferredNotes: string[] = [];
+  for (const note of fromNotes) {
+    if (quiet) continue;
+    if (interactive) process.stderr.write(`collapse-sim: ${note}\n`);
+    else deferredNotes.push(note);
+  }
   if (environmentShard !== null && !quiet) {
     if (interactive) process.stderr.write(`collapse-sim: ${environmentShard.note}\n`);
     else deferredNotes.push(environmentShard.note);
@@ -88,7 +137,7 @@ export async function runCommand(command: Command): Promise<void> {
       signal: interruption.signal,
       checkpointDirectory,
       resume,
-      inputs: configInputs(command),
+      inputs,
     });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));

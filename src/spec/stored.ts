@@ -92,6 +92,14 @@ function toOptions(spec: Record<string, unknown>): RawOptions {
 }
 
 /**
+ * The flags that resolve to a RunSpec (one storedRunSpec accepted): `run --from FILE` lays
+ * the flags given beside it over these and resolves the whole again, as --config does.
+ */
+export function storedRunOptions(spec: RunSpec): RawOptions {
+  return toOptions(spec as unknown as Record<string, unknown>);
+}
+
+/**
  * The RunSpec stored in `what` (an output's provenance, a checkpoint), validated as flags
  * are: throws a UsageError "<what>: <reason>" where it is not one collapse-sim writes.
  */
