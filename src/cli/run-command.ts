@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InterruptedError, UsageError } from '../spec/errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { readRunSource, type RunSource } from '../io/run-source.js';
-import { storedRunOptions } from '../spec/stored.js';
+import { rerunSpec, sameRun, SAME_RUN_FLAGS } from '../spec/stored.js';
 import type { RawOptions } from '../spec/parse.js';
 import { TOOL_VERSION } from '../version.js';
 import { parseText } from '../spec/parse.js';
@@ -33,32 +33,14 @@ export function abortOnSignals(): { signal: AbortSignal; release(): void } {
   return { signal: controller.signal, release };
 }
 
-/** Flags that change where and how a re-run runs, not its rows (a shard is part of the same run). */
-const SAME_ROWS_FLAGS = new Set(['out', 'trajectories-out', 'backend', 'batch-size', 'shard', 'json', 'quiet']);
-
-/**
- * The run `--from` describes: the recorded configuration as flags, with the flags given
- * beside --from laid over them (as over a --config file), resolved again. A new --out takes
- * the trajectories file with it unless --trajectories-out names one, so a re-run never
- * writes over the original's companion file.
- */
-export function rerunSpec(recorded: RunSpec, given: RawOptions): RunSpec {
-  if (given['family'] !== undefined && given['family'] !== recorded.family) {
-    throw new UsageError(`--family cannot change under --from: the file records a ${recorded.family} run (its family's flags would not apply)`);
-  }
-  if (given['shard-count'] !== undefined) throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX, which --from does not read: pass --shard i/n');
-  const base: Record<string, unknown> = { ...storedRunOptions(recorded) };
-  if (given['out'] !== undefined && given['trajectories-out'] === undefined) delete base['trajectories-out'];
-  // A shard file re-runs as its shard; --shard 0/1 asks for the whole run.
-  return resolveRunSpec({ ...base, ...given });
-}
-
 /** What a re-run should say: another tool version, and flags that make it another run. */
-function rerunNotes(source: RunSource, given: RawOptions): string[] {
+function rerunNotes(source: RunSource, spec: RunSpec, given: RawOptions): string[] {
   const notes: string[] = [];
   if (source.version !== TOOL_VERSION) notes.push(`${source.path} was written by collapse-sim ${source.version}; this is ${TOOL_VERSION} (same random stream version)`);
-  const changed = Object.keys(given).filter((flag) => !SAME_ROWS_FLAGS.has(flag));
-  if (changed.length > 0) notes.push(`--from ${source.path} with ${changed.map((flag) => `--${flag}`).join(', ')} changed: another run than the file's, whose rows will differ`);
+  if (!sameRun(source.spec, spec)) {
+    const changed = Object.keys(given).filter((flag) => !SAME_RUN_FLAGS.includes(flag));
+    notes.push(`--from ${source.path} with ${changed.map((flag) => `--${flag}`).join(', ')} changed: another run than the file's, whose rows will differ`);
+  }
   return notes;
 }
 
@@ -81,7 +63,7 @@ export async function runCommand(command: Command): Promise<void> {
     const source = readRunSource(fromPath);
     spec = rerunSpec(source.spec, raw);
     inputs.push(...source.inputs);
-    fromNotes.push(...rerunNotes(source, raw));
+    fromNotes.push(...rerunNotes(source, spec, raw));
   } else if (resumeDirectory !== undefined) {
     // The checkpoint holds the whole configuration; another flag would contradict it.
     const other = Object.keys(raw).find((key) => key !== 'quiet' && key !== 'json');

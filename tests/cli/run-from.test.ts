@@ -129,6 +129,10 @@ describe('run --from re-runs a recorded run', () => {
     expect(provenanceOf('o-simd.arrow').backend).toBe('simd');
     expectSameRows(read('o.arrow'), read('o-simd.arrow'));
 
+    // A flag repeating the file's value changes nothing, and says nothing.
+    const repeated = cli(['run', '--from', 'o.arrow', '--seed', 'o', '--samples', '20', '--out', 'o-repeated.arrow']);
+    expect([repeated.code, repeated.stderr]).toEqual([0, '']);
+    expectSameRows(read('o.arrow'), read('o-repeated.arrow'));
     // (Notes go to stderr after the run, as --backend auto's does; --quiet drops them.)
     const other = cli(['run', '--from', 'o.arrow', '--seed', 'another', '--chains', '200', '--out', 'o-other.arrow']);
     expect(other.code, other.stderr).toBe(0);
