@@ -5,7 +5,7 @@
  */
 import type { ExactTheory } from '../families/family.js';
 import { FAMILIES } from '../families/index.js';
-import { checkShards, readChainTable, readShardHeaders } from '../io/merge.js';
+import { checkShards, combinedProvenance, readChainTable, readShardHeaders } from '../io/merge.js';
 import type { Provenance } from '../io/provenance.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
 import { kolmogorovSurvival } from '../math/special.js';
@@ -78,7 +78,8 @@ function timeGrid(first: number, last: number, horizon: number): number[] {
 export function summarizeFiles(inputs: readonly string[]): Summary {
   // One whole run, or the complete set of its shards.
   const ordered = checkShards(readShardHeaders(inputs, 'summarize'), 'summarize');
-  const provenance = ordered[0].provenance;
+  // The whole run's provenance (where each shard ran, if not all on one machine).
+  const provenance = combinedProvenance(ordered);
   const spec = provenance.config;
   const horizon = spec.generations;
 

@@ -19,6 +19,8 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { TOOL_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../io/provenance.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 import { machineDescription, type MachineDescription } from '../environment.js';
 
 export { machineDescription } from '../environment.js';
@@ -87,7 +89,10 @@ export interface BenchResult {
 
 export interface BenchReport {
   readonly tool: 'collapse-sim';
+  /** The provenance schema (io/provenance.ts SCHEMA_VERSION) and random stream version it was made with. */
+  readonly schema_version: number;
   readonly version: string;
+  readonly stream: number;
   readonly configuration: Record<string, unknown>;
   readonly machine: MachineDescription;
   readonly warm_up: readonly { engine: string; mode: SamplingMode; device: string; processor: Processor; seconds: number }[];
@@ -347,7 +352,9 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
   const { mode: _mode, ...configuration } = config.options as Record<string, unknown>;
   return {
     tool: 'collapse-sim',
+    schema_version: SCHEMA_VERSION,
     version: TOOL_VERSION,
+    stream: STREAM_VERSION,
     configuration: {
       ...configuration,
       family: specs.values().next().value!.family,

@@ -41,7 +41,7 @@ export const BENCH_OPTIONS = [
 ] as const;
 
 /** Run flags that bench sets itself or does not take. */
-export const NOT_BENCH_RUN_FLAGS = ['chains', 'mode', 'backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'rng', 'shard', 'shard-count', 'checkpoint', 'resume'];
+export const NOT_BENCH_RUN_FLAGS = ['chains', 'mode', 'backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'rng', 'shard', 'shard-count', 'checkpoint', 'resume', 'from'];
 
 function list(value: unknown, flag: string): string[] {
   const items = parseText(value, flag)

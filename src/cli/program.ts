@@ -51,7 +51,7 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => verifyCommand(command));
   addRunOptions(
     verify,
-    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'shard', 'shard-count', 'checkpoint', 'resume'].includes(option.flag)).map((option) =>
+    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'shard', 'shard-count', 'checkpoint', 'resume', 'from'].includes(option.flag)).map((option) =>
       option.flag === 'chains' ? { ...option, defaultValue: '2000' } : option,
     ),
   );

@@ -9,7 +9,7 @@ import { tableToIPC, Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
 import { planOutputs, type OutputTarget } from './output-path.js';
-import { checkShards, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
+import { checkShards, combinedProvenance, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
 import { PROVENANCE_KEY } from './tables.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
@@ -22,7 +22,7 @@ function readRun(inputs: readonly string[]): { table: Table; provenance: string;
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
   const tables = ordered.map((file) => readChainTable(file.path, null).table);
   // Shards carry their own shard in the provenance; the export is of the whole run.
-  const provenance = { ...ordered[0].provenance, config: { ...ordered[0].provenance.config, shard: null } };
+  const provenance = combinedProvenance(ordered);
   const table = tables.length === 1 ? tables[0] : new Table(tables.flatMap((t) => t.batches));
   return { table, provenance: JSON.stringify(provenance), files: ordered.map((file) => file.path) };
 }

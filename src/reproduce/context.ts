@@ -522,7 +522,10 @@ export type ExperimentRecord = ExperimentResult & ExperimentCost & { readonly da
 
 export interface ReproduceResult {
   readonly tool: 'collapse-sim';
+  /** The provenance schema (io/provenance.ts SCHEMA_VERSION) and random stream version it was made with. */
+  readonly schema_version: number;
   readonly version: string;
+  readonly stream: number;
   readonly command: string;
   readonly full: boolean;
   readonly seed: string;
