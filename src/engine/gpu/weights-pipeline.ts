@@ -27,7 +27,7 @@ import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import type { OpenBackend } from './backends.js';
-import type { GpuBackendName } from './names.js';
+import type { KernelBackendName } from './names.js';
 import { kernelMode, MAX_CALL_GENERATIONS } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
@@ -51,10 +51,10 @@ class StageKernel {
 
   private constructor(
     private readonly kernel: PipelineKernel,
-    private readonly backend: GpuBackendName,
+    private readonly backend: KernelBackendName,
   ) {}
 
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, pipelined: boolean): StageKernel {
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, pipelined: boolean): StageKernel {
     const settings = {
       output: [1],
       dynamicOutput: true,
