@@ -1,9 +1,20 @@
 import { AsyncByteQueue, RecordBatchFileWriter, type RecordBatch, type Schema } from 'apache-arrow';
-import { AtomicFile } from './atomic-file.js';
+
+/**
+ * Where the writer's bytes go: an AtomicFile (./atomic-file.ts) in the CLI, memory in a browser
+ * (web/), which then writes exactly the bytes the CLI writes.
+ */
+export interface ByteSink {
+  readonly path: string;
+  write(chunk: Uint8Array): void;
+  /** Called once the last byte is written (an AtomicFile moves itself into place). */
+  commit(): void;
+  discard(): void;
+}
 
 /** apache-arrow's writer pushes bytes into a queue; this one writes them through at once. */
 class FileSink extends AsyncByteQueue {
-  constructor(private readonly file: AtomicFile) {
+  constructor(private readonly file: ByteSink) {
     super();
   }
   override write(value: Uint8Array): void {
@@ -21,7 +32,7 @@ export class ArrowFileWriter {
 
   /** Writes into `file` (already open, see AtomicFile.create), starting with the schema. */
   constructor(
-    private readonly file: AtomicFile,
+    private readonly file: ByteSink,
     readonly schema: Schema,
   ) {
     this.writer.reset(new FileSink(this.file), schema);
