@@ -5,11 +5,11 @@
  * a header, empty fields for nulls, and the provenance in PATH.provenance.json beside it.
  * Shards of one run are exported as the whole run, in chain order.
  */
-import { tableToIPC, Table, type Vector } from 'apache-arrow';
+import { Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
 import { checkShards, readChainTable, readShardHeaders } from './merge.js';
-import { PROVENANCE_KEY } from './tables.js';
+import { parquetBytes } from './parquet.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -53,12 +53,7 @@ function writeCsv(path: string, table: Table): void {
 }
 
 function writeParquet(path: string, table: Table, provenance: string): void {
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setKeyValueMetadata(new Map([[PROVENANCE_KEY, provenance]]))
-    .build();
-  const bytes = parquet.writeParquet(wasmTable, properties);
+  const bytes = parquetBytes(parquet, table, provenance);
   const file = AtomicFile.create(path, 'out');
   file.write(bytes);
   file.commit();
