@@ -3,12 +3,12 @@
  * file(s) and folded into the summary; the files are renamed into place only when the
  * whole run succeeded. The CLI is a thin layer over this.
  */
-import { unlinkSync } from 'node:fs';
 import type { Engine } from './engine/engine.js';
 import type { ChainBatch, Progress } from './engine/batch.js';
 import { createFamilyModel } from './engine/reference.js';
 import { openEngine } from './engine/select.js';
 import { AtomicFile } from './io/atomic-file.js';
+import { planOutputs } from './io/output-path.js';
 import { ArrowFileWriter } from './io/arrow-writer.js';
 import { provenanceOf } from './io/provenance.js';
 import { chainRecordBatch, chainSchema, trajectoryRecordBatch, trajectorySchema } from './io/tables.js';
@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly checkpointDirectory?: string;
   /** Go on from this checkpoint: `spec` must be its spec. */
   readonly resume?: Checkpoint;
+  /** Files the run reads (a --config file): the outputs must not be one of them. */
+  readonly inputs?: readonly string[];
 }
 
 export interface RunResult {
@@ -48,16 +50,18 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   const resume = options.resume ?? null;
   // Opening the files first checks they can be written before an engine starts. A resumed
   // run writes where the interrupted one would have, wherever it is started from.
-  if (resume !== null) {
-    // What the interrupted process was writing when it was killed, if it could not clean up.
-    AtomicFile.removeStale(resume.outPath);
-    if (resume.trajectoriesOutPath !== null) AtomicFile.removeStale(resume.trajectoriesOutPath);
-  }
-  const files = [AtomicFile.create(resume?.outPath ?? spec.out, 'out')];
+  const outputs = planOutputs(
+    [
+      { path: resume?.outPath ?? spec.out, flag: 'out' },
+      ...(spec.trajectories === null ? [] : [{ path: resume?.trajectoriesOutPath ?? spec.trajectories.out, flag: 'trajectories-out' }]),
+    ],
+    options.inputs ?? [],
+  );
+  const files: AtomicFile[] = [];
   let engine = options.engine;
   try {
-    if (spec.trajectories !== null) files.push(AtomicFile.create(resume?.trajectoriesOutPath ?? spec.trajectories.out, 'trajectories-out'));
-    if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory);
+    for (const output of outputs) files.push(AtomicFile.open(output, options.onNote));
+    if (options.checkpointDirectory !== undefined) Checkpoint.prepare(options.checkpointDirectory, outputs.map((output) => output.path));
     if (engine === undefined) {
       const choice = await openEngine(spec);
       engine = choice.engine;
@@ -79,28 +83,30 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
     };
     if (resume !== null) for (const batch of resume.replay(model)) write(batch);
     const started = process.hrtime.bigint();
-    // With a checkpoint, a signal lets the batch under way finish and be saved; without,
-    // it stops the engine at once (nothing would keep the work).
-    const batches = engine.run(spec, {
-      onProgress: options.onProgress,
-      signal: checkpoint === null ? options.signal : undefined,
-      startChain: checkpoint?.nextChain,
-    });
+    // A signal stops the engine within a moment (engine/pacing.ts). With a checkpoint, every
+    // batch finished is saved already: the run stops and says how to go on.
+    const interrupted = (reason: unknown): InterruptedError => {
+      const signal = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
+      if (checkpoint === null) return reason instanceof InterruptedError ? reason : new InterruptedError(signal);
+      const range = chainRangeOf(spec);
+      return new InterruptedError(
+        signal,
+        `checkpoint saved in ${checkpoint.directory} (${checkpoint.nextChain - range.first} of ${range.end - range.first} chains done); ` +
+          `go on with: collapse-sim run --resume ${checkpoint.directory}`,
+      );
+    };
+    const batches = engine.run(spec, { onProgress: options.onProgress, signal: options.signal, startChain: checkpoint?.nextChain });
     let simulatedChainGenerations = 0;
-    for await (const batch of batches) {
-      write(batch);
-      simulatedChainGenerations += batch.chainGenerations;
-      checkpoint?.saveBatch(batch, model, provenance);
-      const reason: unknown = options.signal?.aborted ? options.signal.reason : null;
-      if (checkpoint !== null && reason !== null) {
-        const range = chainRangeOf(spec);
-        const signal = reason instanceof InterruptedError ? reason.signal : 'SIGINT';
-        throw new InterruptedError(
-          signal,
-          `checkpoint saved in ${checkpoint.directory} (${checkpoint.nextChain - range.first} of ${range.end - range.first} chains done); ` +
-            `go on with: collapse-sim run --resume ${checkpoint.directory}`,
-        );
+    try {
+      for await (const batch of batches) {
+        write(batch);
+        simulatedChainGenerations += batch.chainGenerations;
+        checkpoint?.saveBatch(batch, model, provenance);
+        if (options.signal?.aborted) throw interrupted(options.signal.reason);
       }
+    } catch (error) {
+      if (error instanceof InterruptedError) throw interrupted(error);
+      throw error;
     }
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     trajectories?.commit();
@@ -108,7 +114,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       chains.commit();
     } catch (error) {
       // The chain table is the run's result: without it, its companion must not remain.
-      if (trajectories !== null) unlinkSync(trajectories.path);
+      trajectories?.retract();
       throw error;
     }
     files.length = 0;

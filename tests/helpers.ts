@@ -4,7 +4,8 @@
  * with a test whose p-value must exceed P_VALUE_FLOOR.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
@@ -110,4 +111,64 @@ export function oneLane(seed: string, chain: number, generation: number, tag: St
   generator.activeCount = 1;
   generator.open(generation, tag);
   return generator;
+}
+
+/**
+ * Every entry under `directory` (recursively, links not followed): a file's SHA-256, a
+ * link's target, or the kind of a special file. Compared before and after a command, it
+ * shows exactly what the command changed.
+ */
+export function snapshotDirectory(directory: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  const walk = (relative: string): void => {
+    for (const name of readdirSync(join(directory, relative)).sort()) {
+      const path = join(relative, name);
+      const stats = lstatSync(join(directory, path));
+      if (stats.isSymbolicLink()) entries.set(path, `link → ${readlinkSync(join(directory, path))}`);
+      else if (stats.isDirectory()) {
+        entries.set(path, 'directory');
+        walk(path);
+      } else if (stats.isFile()) entries.set(path, `file ${createHash('sha256').update(readFileSync(join(directory, path))).digest('hex')}`);
+      else entries.set(path, stats.isFIFO() ? 'FIFO' : stats.isCharacterDevice() ? 'character device' : 'special file');
+    }
+  };
+  walk('');
+  return entries;
+}
+
+/** The entries that differ between two snapshots: added, removed or changed, sorted. */
+export function changedEntries(before: Map<string, string>, after: Map<string, string>): string[] {
+  const changed = new Set<string>();
+  for (const [path, value] of before) if (after.get(path) !== value) changed.add(path);
+  for (const path of after.keys()) if (!before.has(path)) changed.add(path);
+  return [...changed].sort();
+}
+
+/**
+ * Runs `action` and checks it changed nothing under `directory` but `allowed` (paths
+ * relative to it); returns what action returned.
+ */
+export function expectOnlyChanged<T>(directory: string, allowed: readonly string[], action: () => T): T {
+  const before = snapshotDirectory(directory);
+  const result = action();
+  expect(changedEntries(before, snapshotDirectory(directory)), 'files changed').toEqual([...allowed].sort());
+  return result;
+}
+
+/** JSON with object keys sorted at every level, as collapse-sim digests checkpoint.json. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The digest a forger would recompute for an edited checkpoint.json (its other fields). */
+export function checkpointDigest(state: Record<string, unknown>): string {
+  const { digest: _digest, ...content } = state;
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

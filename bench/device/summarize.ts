@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchReport, BenchResult } from '../../src/bench/harness.js';
-import { BERNOULLI_BLOCK_COUNTS, ceilingDataPointsPerSecond, H200 } from './roofline.js';
+import { BERNOULLI_M100_GENERATION_COUNTS, ceilingDataPointsPerSecond, H200 } from './roofline.js';
 
 /** The targets the speed issue set for the H200. */
 export const TARGETS = { webgpuPerSampleDataPointsPerSecond: 1e11, webgpuOverJax: 1.0 } as const;
@@ -169,9 +169,10 @@ export function summarize(resultsDirectory: string, kitDirectory: string, dryRun
   const smClockMhz = 'absent' in smi ? NaN : Number.parseFloat(smi['clocks.max.sm [MHz]'] ?? '');
   const clockHz = Number.isFinite(smClockMhz) ? smClockMhz * 1e6 : H200.clockHz;
   const onH200 = gpuName !== null && gpuName.includes('H200');
+  // The kernel's operations per chain·generation at M = 100 (7 Philox blocks, 25 words), so the ceiling is M = 100's.
   const ceilings = {
-    conversions_as_written: ceilingDataPointsPerSecond(BERNOULLI_BLOCK_COUNTS, false, H200.sms, clockHz),
-    conversions_folded: ceilingDataPointsPerSecond(BERNOULLI_BLOCK_COUNTS, true, H200.sms, clockHz),
+    conversions_as_written: ceilingDataPointsPerSecond(BERNOULLI_M100_GENERATION_COUNTS, false, H200.sms, clockHz, 100),
+    conversions_folded: ceilingDataPointsPerSecond(BERNOULLI_M100_GENERATION_COUNTS, true, H200.sms, clockHz, 100),
   };
   const webgpuPoints = perSample?.webgpu != null ? perSample.webgpu * 100 : null;
   const roofline = {

@@ -46,10 +46,13 @@ const title = (text: string, provenance: Provenance, chains: number, note?: stri
 export function survivalSpec(summary: Summary, theory: ExactTheory | string = exactTheory(summary.provenance.config)): TopLevelSpec {
   const points = summary.survival.map((p) => ({ t: p.time, S: p.survival, lower: p.lower, upper: p.upper, curve: 'Kaplan–Meier (95 % band)' }));
   const last = summary.survival.filter((p) => p.events > 0).map((p) => p.time).pop() ?? summary.horizon;
-  const exact =
-    typeof theory !== 'string' && theory.cdf !== null
-      ? Array.from({ length: Math.min(last, summary.horizon) + 1 }, (_, t) => ({ t, S: 1 - theory.cdf![t], curve: `exact: ${theory.source}` }))
-      : [];
+  // The exact curve point by point while it changes (bounded by what was computed), then its last step to the end.
+  const exact: { t: number; S: number; curve: string }[] = [];
+  if (typeof theory !== 'string' && theory.cdfAt !== null) {
+    const end = Math.min(last, summary.horizon, theory.knownTo);
+    for (let t = 0; t <= Math.min(end, theory.changesTo); t++) exact.push({ t, S: 1 - theory.cdfAt(t), curve: `exact: ${theory.source}` });
+    if (end > theory.changesTo) exact.push({ t: end, S: 1 - theory.cdfAt(end), curve: `exact: ${theory.source}` });
+  }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: title('Survival of the chains: P(not collapsed by generation t)', summary.provenance, summary.chains),
@@ -88,12 +91,14 @@ export function histogramSpec(summary: Summary, times: Int32Array, theory: Exact
   const width = Math.max(1, Math.ceil((maximum + 1) / 60));
   const counts = new Float64Array(Math.floor(maximum / width) + 1);
   for (const t of times) if (t >= 0) counts[Math.floor(t / width)]++;
-  const cdf = typeof theory !== 'string' ? theory.cdf : null;
-  const cdfAt = (t: number): number => (t < 0 ? 0 : cdf![Math.min(t, summary.horizon)]);
+  const cdf = typeof theory !== 'string' ? theory.cdfAt : null;
+  const cdfAt = (t: number): number => (t < 0 ? 0 : cdf!(Math.min(t, summary.horizon)));
   const rows = Array.from(counts, (count, bin) => {
     const first = bin * width;
     const last = first + width - 1;
-    return { from: first - 0.5, to: last + 0.5, middle: (first + last) / 2, count, expected: cdf === null ? null : summary.chains * (cdfAt(last) - cdfAt(first - 1)) };
+    // NaN where the exact law was not computed (its cost limit): no expectation drawn there.
+    const expected = cdf === null ? NaN : summary.chains * (cdfAt(last) - cdfAt(first - 1));
+    return { from: first - 0.5, to: last + 0.5, middle: (first + last) / 2, count, expected: Number.isNaN(expected) ? null : expected };
   });
   const exactNote = cdf === null ? undefined : `dashed: expected counts under the exact law (${(theory as { source: string }).source})`;
   return {

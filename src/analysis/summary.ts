@@ -38,16 +38,28 @@ export interface Summary {
     readonly quantiles: readonly { q: number; estimate: number | null; lower: number | null; upper: number | null }[];
   };
   readonly outcomes: readonly (Interval & { readonly value: number; readonly count: number; readonly theory: TheoryComparison | null })[];
-  /** Kolmogorov distance of the whole collapse-time law from the theory (discrete: conservative p). */
-  readonly lawTest: { readonly source: string; readonly distance: number; readonly pValue: number } | null;
+  /**
+   * Kolmogorov distance of the collapse-time law from the theory (discrete: conservative p),
+   * over t = 0 … `through` (the horizon, or as far as the exact law was computed).
+   */
+  readonly lawTest: { readonly source: string; readonly distance: number; readonly pValue: number; readonly through: number } | null;
   /** Why no theory is compared, when none is. */
   readonly theoryNote: string | null;
 }
 
 export type { ExactTheory } from '../families/family.js';
 
+/** The last configuration's theory: plot asks for it again after summarize computed it. */
+let cachedTheory: { key: string; theory: ExactTheory | string } | null = null;
+
 /** The exact laws the plain loop (MLE, no mitigation) obeys, from the family; why there are none where there are none. */
 export function exactTheory(spec: RunSpec): ExactTheory | string {
+  const key = JSON.stringify(spec);
+  if (cachedTheory?.key !== key) cachedTheory = { key, theory: computeExactTheory(spec) };
+  return cachedTheory.theory;
+}
+
+function computeExactTheory(spec: RunSpec): ExactTheory | string {
   if (hasMitigation(spec) || spec.regime.kind !== 'replace') return 'mitigated or non-replacing loops are not absorbed: no exact collapse law to compare';
   return FAMILIES[spec.family].exactTheory(spec);
 }
@@ -111,12 +123,13 @@ export class SummaryBuilder {
     const collapseByTime = timeGrid(firstEvent, lastEvent, horizon).map((time) => {
       while (next < sortedEvents.length && sortedEvents[next][0] <= time) cumulative += sortedEvents[next++][1];
       const interval = wilsonInterval(cumulative, chains);
-      const value = exact?.cdf ? exact.cdf[time] : null;
+      const known = exact?.cdfAt ? exact.cdfAt(time) : NaN;
+      const value = Number.isNaN(known) ? null : known;
       return {
         time,
         count: cumulative,
         ...interval,
-        theory: value === null || value === undefined ? null : { source: exact!.source, value, inside: value >= interval.lower && value <= interval.upper },
+        theory: value === null ? null : { source: exact!.source, value, inside: value >= interval.lower && value <= interval.upper },
       };
     });
 
@@ -131,14 +144,23 @@ export class SummaryBuilder {
       });
 
     let lawTest: Summary['lawTest'] = null;
-    if (exact?.cdf) {
+    if (exact?.cdfAt && exact.knownTo >= 1) {
+      // sup_t |F̂(t) − F(t)| over t ≤ through: between two event times F̂ is constant and F
+      // increases, so the supremum is at the ends of those stretches (time O(events), not T).
+      const through = Math.min(horizon, exact.knownTo);
+      const cdfAt = exact.cdfAt;
       let seen = 0;
       let distance = 0;
-      for (let t = 0; t <= horizon; t++) {
-        seen += events.get(t) ?? 0;
-        distance = Math.max(distance, Math.abs(seen / chains - exact.cdf[t]));
+      let from = 0;
+      for (const [time, count] of sortedEvents) {
+        if (time > through) break;
+        if (time > from) distance = Math.max(distance, Math.abs(seen / chains - cdfAt(from)), Math.abs(seen / chains - cdfAt(time - 1)));
+        seen += count;
+        distance = Math.max(distance, Math.abs(seen / chains - cdfAt(time)));
+        from = time + 1;
       }
-      lawTest = { source: exact.source, distance, pValue: kolmogorovSurvival(Math.sqrt(chains) * distance) };
+      if (from <= through) distance = Math.max(distance, Math.abs(seen / chains - cdfAt(from)), Math.abs(seen / chains - cdfAt(through)));
+      lawTest = { source: exact.source, distance, pValue: kolmogorovSurvival(Math.sqrt(chains) * distance), through };
     }
 
     const meanCollapsed = collapsedCount > 0 ? sum / collapsedCount : null;
@@ -160,7 +182,7 @@ export class SummaryBuilder {
       },
       outcomes,
       lawTest,
-      theoryNote: typeof theory === 'string' ? theory : null,
+      theoryNote: typeof theory === 'string' ? theory : exact?.note ?? null,
     };
   }
 }

@@ -65,6 +65,6 @@ export function benchPlotSpec(report: BenchReport): TopLevelSpec {
 }
 
 /** Writes `path` (SVG) and the PNG beside it (same name, .png), each atomically. */
-export async function writeBenchPlot(path: string, flag: string, report: BenchReport): Promise<{ svg: string; png: string }> {
-  return writeSvgAndPng(path, flag, benchPlotSpec(report));
+export async function writeBenchPlot(path: string, flag: string, report: BenchReport, inputs: readonly string[] = []): Promise<{ svg: string; png: string }> {
+  return writeSvgAndPng(path, flag, benchPlotSpec(report), inputs);
 }

@@ -69,13 +69,13 @@ function arrowType(type: 'utf8' | 'float64' | 'int32'): DataType {
 }
 
 /** Writes the measurements to an Arrow IPC file, atomically (nothing left on failure). */
-export function writeBenchArrow(path: string, flag: string, report: BenchReport): void {
+export function writeBenchArrow(path: string, flag: string, report: BenchReport, inputs: readonly string[] = []): void {
   const fields = COLUMNS.map((column) => new Field(column.name, arrowType(column.type), column.nullable ?? false, new Map([['description', column.description]])));
   const { results, ...rest } = report;
   const schema = new Schema(fields, new Map([[PROVENANCE_KEY, JSON.stringify(rest)]]));
   const children = COLUMNS.map((column, index) => vectorFromArray(results.map((r) => r[column.name]) as never[], fields[index].type).data[0]);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: results.length, nullCount: 0, children }));
-  const writer = new ArrowFileWriter(AtomicFile.create(path, flag), schema);
+  const writer = new ArrowFileWriter(AtomicFile.create(path, flag, { inputs }), schema);
   try {
     writer.write(batch);
     writer.commit();

@@ -6,11 +6,13 @@ import { runBench, benchSpecs, type BenchConfig } from '../bench/harness.js';
 import { PEERS, type PeerName } from '../bench/peers.js';
 import { writeBenchArrow } from '../bench/report.js';
 import { benchText } from '../bench/report.js';
+import { figureOutputs } from '../analysis/render.js';
 import { writeBenchPlot } from '../bench/plot.js';
+import { planOutputs } from '../io/output-path.js';
 import { UsageError } from '../spec/errors.js';
 import { parseChoice, parseNumber, parseNumberList, parseText, type RawOptions } from '../spec/parse.js';
 import { MAX_CHAINS } from '../spec/run-spec.js';
-import { collectRawOptions } from './options.js';
+import { collectRawOptions, configInputs } from './options.js';
 import { abortOnSignals } from './run-command.js';
 
 /** The bench command's own flags (the rest are run flags describing the configuration). */
@@ -82,6 +84,8 @@ export function benchConfigFrom(raw: RawOptions): BenchConfig & { out: string; p
 export async function benchCommand(command: Command): Promise<void> {
   const config = benchConfigFrom(collectRawOptions(command));
   benchSpecs(config); // bad input fails here, before any process starts or file opens
+  const inputs = configInputs(command);
+  planOutputs([{ path: config.out, flag: 'out' }, ...figureOutputs(config.plot, 'plot')], inputs);
   const interactive = process.stderr.isTTY === true && !config.quiet && !config.json;
   const interruption = abortOnSignals();
   try {
@@ -96,8 +100,8 @@ export async function benchCommand(command: Command): Promise<void> {
       },
     });
     if (interactive) process.stderr.write('\r\x1b[K');
-    writeBenchArrow(config.out, 'out', report);
-    await writeBenchPlot(config.plot, 'plot', report);
+    writeBenchArrow(config.out, 'out', report, inputs);
+    await writeBenchPlot(config.plot, 'plot', report, inputs);
     process.stdout.write(config.json ? `${JSON.stringify(report)}\n` : benchText(report));
     if (report.interrupted !== null) {
       process.stderr.write(`collapse-sim: bench ${report.interrupted}: the measurements so far are written to ${config.out}\n`);

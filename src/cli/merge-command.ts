@@ -5,7 +5,8 @@ import { UsageError } from '../spec/errors.js';
 export async function mergeCommand(out: string, shards: string[], command: Command): Promise<void> {
   if (shards.length === 0) throw new UsageError('merge needs the shard files (or directories holding them) after OUT.arrow');
   const json = command.opts()['json'] === true;
-  const result = mergeShards(out, shards);
+  const notes: string[] = [];
+  const result = mergeShards(out, shards, (note) => notes.push(note));
   const summary = result.summary;
   const probability = summary.collapseProbability();
   const facts = {
@@ -23,4 +24,5 @@ export async function mergeCommand(out: string, shards: string[], command: Comma
       : `merged ${result.shards} shard${result.shards === 1 ? '' : 's'} into ${result.out}: ${summary.chains} chains, ` +
           `collapsed ${summary.collapsed}, P = ${probability.estimate.toFixed(4)} [${probability.lower.toFixed(4)}, ${probability.upper.toFixed(4)}] (Wilson 95 %)\n`,
   );
+  for (const note of notes) process.stderr.write(`collapse-sim: ${note}\n`);
 }

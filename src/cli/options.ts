@@ -2,7 +2,8 @@
  * Commander options generated from the library's option tables (common and per family),
  * and the merge of a --config file under the flags given on the command line.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { parse as parseLosslessly } from 'lossless-json';
 import { Command, Option } from 'commander';
 import { FAMILIES, FAMILY_NAMES } from '../families/index.js';
 import { UsageError } from '../spec/errors.js';
@@ -40,18 +41,64 @@ export function knownKeys(command: Command): Set<string> {
   return new Set(command.options.map((option) => option.long!.slice(2)).filter((key) => key !== 'config'));
 }
 
+/** Largest --config file read: a flag file is a few hundred bytes. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Deepest nesting of arrays and objects in a --config file: its values are flat (a list at most). */
+export const MAX_CONFIG_DEPTH = 8;
+
+/** The deepest nesting of [ and { in JSON text, outside strings (checked before parsing, which recurses). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return deepest;
+}
+
+/**
+ * A number of a --config file, from its text: kept exactly. An integer beyond 2^53 (a seed
+ * such as 12345678901234567890) would be rounded by a JavaScript number, so it is kept as
+ * its digits — a seed stays that seed, a size is refused by its range — and one written
+ * otherwise (1e20) is refused: quoting it keeps it exactly.
+ */
+function configNumber(path: string): (text: string) => unknown {
+  return (text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || Number.isSafeInteger(value)) return value;
+    if (/^-?\d+$/.test(text)) return text;
+    throw new UsageError(`--config ${path}: ${text} is an integer beyond 2^53, which a JSON number cannot hold exactly: write it as a string ("${text}")`);
+  };
+}
+
 /** Reads a --config file: a JSON object whose keys are flags. */
 export function readConfig(path: string, allowed: Set<string>): RawOptions {
   let text: string;
   try {
+    const stats = statSync(path);
+    if (stats.isDirectory()) throw new UsageError(`--config ${path} is a directory`);
+    if (!stats.isFile()) throw new UsageError(`--config ${path} is not a regular file`);
+    if (stats.size > MAX_CONFIG_BYTES) throw new UsageError(`--config ${path} is ${stats.size} bytes; a config file holds at most ${MAX_CONFIG_BYTES}`);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`--config ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (nestingDepth(text) > MAX_CONFIG_DEPTH) {
+    throw new UsageError(`--config ${path} nests arrays or objects ${nestingDepth(text)} deep; flag values are at most ${MAX_CONFIG_DEPTH} deep`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseLosslessly(text, null, configNumber(path));
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`--config ${path} is not valid JSON (${(error as Error).message.split('\n')[0]})`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -61,6 +108,12 @@ export function readConfig(path: string, allowed: Set<string>): RawOptions {
     if (!allowed.has(key)) throw new UsageError(`--config ${path}: unknown key ${JSON.stringify(key)} (keys are the flags without dashes)`);
   }
   return parsed as RawOptions;
+}
+
+/** The files a command reads besides its arguments: the --config file, if given (its outputs must not be it). */
+export function configInputs(command: Command): string[] {
+  const path = command.getOptionValue('config') as unknown;
+  return typeof path === 'string' && path !== '' ? [path] : [];
 }
 
 /** The options of a parsed command keyed by flag, with a --config file merged under them. */

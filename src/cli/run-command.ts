@@ -3,24 +3,30 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { parseText } from '../spec/parse.js';
 import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
-import { shardFromEnvironment } from '../spec/shard.js';
+import { parseShard, shardFromEnvironment, shardOutputName, shardSuffix } from '../spec/shard.js';
 import { runSimulation } from '../run.js';
-import { collectRawOptions } from './options.js';
+import { collectRawOptions, configInputs } from './options.js';
 import { summaryJson, summaryText } from './format.js';
 import { ProgressBar } from './progress.js';
 
-/** Turns SIGINT/SIGTERM into an abort of the run (the engine stops between chains). */
+/**
+ * Turns SIGINT/SIGTERM into an abort of the run: the engines see it within a moment
+ * (engine/pacing.ts), a checkpointed run keeps every batch it finished, and the command
+ * exits 130/143. After the first signal the handlers are removed, so a second one ends
+ * the process at once (the system's default action), whatever it is doing; what a
+ * checkpoint saved stays, since each of its files is renamed into place whole.
+ */
 export function abortOnSignals(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const handler = (): void => controller.abort(new InterruptedError(name));
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return {
-    signal: controller.signal,
-    release: () => handlers.forEach(([name, handler]) => process.off(name, handler)),
-  };
+  const names = ['SIGINT', 'SIGTERM'] as const;
+  const release = (): void => names.forEach((name) => process.off(name, handler));
+  function handler(name: NodeJS.Signals): void {
+    release();
+    if (process.stderr.isTTY === true) process.stderr.write(`\ncollapse-sim: ${name}: stopping (send it again to exit at once)\n`);
+    controller.abort(new InterruptedError(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+  }
+  names.forEach((name) => process.on(name, handler));
+  return { signal: controller.signal, release };
 }
 
 export async function runCommand(command: Command): Promise<void> {
@@ -42,7 +48,20 @@ export async function runCommand(command: Command): Promise<void> {
   } else {
     // On a Slurm job array or a Kubernetes Indexed Job, the shard comes from the environment.
     environmentShard = shardFromEnvironment(process.env, raw);
-    if (environmentShard !== null) raw['shard'] = environmentShard.shard;
+    if (environmentShard !== null) {
+      raw['shard'] = environmentShard.shard;
+      // Every task of the array gets the same flags: an explicit --out (or --trajectories-out)
+      // would be one path written by all of them. Each task writes its own, named by its
+      // shard (unless the name already says it, as a script may have made it).
+      const shard = parseShard(environmentShard.shard);
+      for (const flag of ['out', 'trajectories-out'] as const) {
+        if (raw[flag] === undefined || shard.count === 1) continue;
+        const given = parseText(raw[flag], flag);
+        if (given.includes(shardSuffix(shard))) continue;
+        raw[flag] = shardOutputName(given, shard);
+        environmentShard = { ...environmentShard, note: `${environmentShard.note}; --${flag} ${given} becomes ${raw[flag] as string}` };
+      }
+    }
     spec = resolveRunSpec(raw);
   }
   const json = raw['json'] === true || raw['json'] === 'true';
@@ -69,6 +88,7 @@ export async function runCommand(command: Command): Promise<void> {
       signal: interruption.signal,
       checkpointDirectory,
       resume,
+      inputs: configInputs(command),
     });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));

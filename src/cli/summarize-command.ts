@@ -25,7 +25,8 @@ export function summaryReport(summary: Summary): string {
     for (const outcome of summary.outcomes) lines.push(`  ${String(outcome.value).padEnd(6)} ${String(outcome.count).padEnd(9)} ${interval(outcome)}${verdict(outcome.theory)}`);
   }
   if (summary.lawTest !== null) {
-    lines.push('', `law of τ against ${summary.lawTest.source}: Kolmogorov distance ${summary.lawTest.distance.toExponential(2)}, p = ${fixed(summary.lawTest.pValue, 3)} (${summary.lawTest.pValue >= 1e-3 ? 'agrees' : 'DISAGREES'})`);
+    const through = summary.lawTest.through < summary.horizon ? ` over t ≤ ${summary.lawTest.through}` : '';
+    lines.push('', `law of τ against ${summary.lawTest.source}${through}: Kolmogorov distance ${summary.lawTest.distance.toExponential(2)}, p = ${fixed(summary.lawTest.pValue, 3)} (${summary.lawTest.pValue >= 1e-3 ? 'agrees' : 'DISAGREES'})`);
   }
   if (summary.theoryNote !== null) lines.push('', `theory: ${summary.theoryNote}`);
   return lines.join('\n') + '\n';

@@ -2,6 +2,7 @@
  * ChainBatch: the results of a contiguous block of chains, as columns. What every
  * engine yields and what the writers and summaries consume; no engine-specific fields.
  */
+import { UsageError } from '../spec/errors.js';
 export interface ChainBatch {
   readonly firstChain: number;
   readonly count: number;
@@ -51,6 +52,20 @@ export interface Progress {
   readonly chainGenerations: number;
 }
 
+/**
+ * Most trajectory rows one batch holds in memory (about 0.5 GB with two value columns):
+ * --batch-size bounds the chains a batch records, and this their rows.
+ */
+export const MAX_TRAJECTORY_ROWS = 2 ** 24;
+
+/** The message when a batch's trajectories pass MAX_TRAJECTORY_ROWS. */
+export function trajectoryRowsRefusal(rows: number, batchSize: number): string {
+  return (
+    `--trajectories records ${rows > MAX_TRAJECTORY_ROWS ? `up to ${rows}` : `more than ${MAX_TRAJECTORY_ROWS}`} rows in one batch of --batch-size ${batchSize}, ` +
+    `more than the ${MAX_TRAJECTORY_ROWS} held in memory: raise every:<k>, or lower chains:<n> or --batch-size`
+  );
+}
+
 /** A growable set of trajectory rows. */
 export class TrajectoryBuilder {
   private chain = new Uint32Array(1024);
@@ -58,13 +73,20 @@ export class TrajectoryBuilder {
   private values: Float64Array[];
   length = 0;
 
-  constructor(private readonly columnCount: number) {
+  /** `batchSize` is the run's --batch-size, for the message when the rows pass MAX_TRAJECTORY_ROWS. */
+  constructor(
+    private readonly columnCount: number,
+    private readonly batchSize = 0,
+  ) {
     this.values = Array.from({ length: columnCount }, () => new Float64Array(1024));
   }
 
   /** Appends one row; `row` holds the family's trajectory columns. */
   push(chain: number, generation: number, row: Float64Array): void {
-    if (this.length === this.chain.length) this.grow();
+    if (this.length === this.chain.length) {
+      if (this.length >= MAX_TRAJECTORY_ROWS) throw new UsageError(trajectoryRowsRefusal(this.length + 1, this.batchSize));
+      this.grow();
+    }
     this.chain[this.length] = chain;
     this.generation[this.length] = generation;
     for (let c = 0; c < this.columnCount; c++) this.values[c][this.length] = row[c];

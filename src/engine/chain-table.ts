@@ -10,7 +10,17 @@
  */
 import type { FamilyModel } from '../families/family.js';
 import { column, type Column } from '../rng/lanes.js';
+import { UsageError } from '../spec/errors.js';
 import { hasMitigation, type RunSpec } from '../spec/run-spec.js';
+
+/**
+ * Generations of statistics a chain keeps under --regime window:W: W, but never more than
+ * the run has (a window wider than --generations pools the same data as one of exactly
+ * --generations), so window:10⁸ with T = 10 keeps 10, not 10⁸.
+ */
+export function windowGenerations(spec: Pick<RunSpec, 'regime' | 'generations'>): number {
+  return spec.regime.kind === 'window' ? Math.min(spec.regime.width, spec.generations) : 0;
+}
 
 export interface RowAllocator {
   allocate(floats: number): Float64Array;
@@ -23,7 +33,7 @@ export function tableAllocatorFloats(model: FamilyModel, spec: RunSpec, capacity
 
 /** Bytes one lane of a table holds, allocator rows and the table's own arrays together. */
 export function tableBytesPerLane(model: FamilyModel, spec: RunSpec): number {
-  const windowWidth = spec.regime.kind === 'window' ? spec.regime.width : 0;
+  const windowWidth = windowGenerations(spec);
   const pooledRows = spec.regime.kind === 'replace' ? 0 : 1 + windowWidth;
   return 8 * (model.stateSize + (3 + pooledRows) * model.statsSize + model.events.length + 4) + 64 * (4 + windowWidth);
 }
@@ -78,7 +88,7 @@ export class ChainTable {
     this.stateRows = rowsOf(this.states, stateSize, capacity);
     this.drawnRows = rowsOf(this.drawn, statsSize, capacity);
     this.truthRows = rowsOf(this.truthDrawn, statsSize, capacity);
-    const windowWidth = spec.regime.kind === 'window' ? spec.regime.width : 0;
+    const windowWidth = windowGenerations(spec);
     this.pooledRows = spec.regime.kind === 'replace' ? [] : rowsOf(new Float64Array(capacity * statsSize), statsSize, capacity);
     this.windowRows = windowWidth === 0 ? [] : Array.from({ length: capacity }, () => rowsOf(new Float64Array(windowWidth * statsSize), statsSize, windowWidth));
     this.fitStats = new Float64Array(statsSize);
@@ -147,6 +157,14 @@ export class ChainTable {
   refit(lane: number): boolean {
     const model = this.model;
     const t = ++this.generation[lane];
+    // Up-front limits (FamilyDescriptor.rangeRefusal) keep statistics finite but with
+    // astronomically small probability; should one still overflow, no wrong row is written.
+    const drawn = this.drawnRows[lane];
+    for (let i = 0; i < drawn.length; i++) {
+      if (!Number.isFinite(drawn[i])) {
+        throw new UsageError(`generation ${t}: a sufficient statistic left the float64 range (${drawn[i]}); this configuration cannot be simulated exactly, nothing was written`);
+      }
+    }
     let fitted = this.regime === 0 ? this.drawnRows[lane] : this.pool(lane, t);
     if (this.withPrior) {
       this.fitStats.set(fitted);

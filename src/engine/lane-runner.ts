@@ -23,6 +23,8 @@ export interface LaneSet {
 export type DrawGeneration = (t: number) => void | Promise<void>;
 
 export interface LaneRunHooks {
+  /** Lanes the next group may take (at most the table's capacity): lets an engine size groups to its pace. */
+  groupSize?(): number;
   /** Chain·generations simulated since the last call (called after each generation). */
   onGenerations?(chainGenerations: number): void;
   /**
@@ -102,8 +104,8 @@ export async function simulateChains(
     rows.chainGenerations += table.generation[lane];
   };
 
-  for (let groupStart = 0; groupStart < count; groupStart += table.capacity) {
-    const groupSize = Math.min(table.capacity, count - groupStart);
+  for (let groupStart = 0, groupSize = 0; groupStart < count; groupStart += groupSize) {
+    groupSize = Math.min(table.capacity, count - groupStart, Math.max(1, hooks.groupSize?.() ?? table.capacity));
     const active = lanes.active;
     let activeCount = 0;
     for (let lane = 0; lane < groupSize; lane++) {

@@ -14,38 +14,33 @@
  * generations, so final parameters sample the long-run law.
  */
 import { ScalarGenerator } from '../rng/scalar-generator.js';
-import { InterruptedError } from '../spec/errors.js';
 import { chainRangeOf, createFamilyModel, type RunSpec } from '../spec/run-spec.js';
 import { ChainTable } from './chain-table.js';
 import { emptyChainColumns, type ChainBatch } from './batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from './engine.js';
 import { samplerDraw, simulateChains, type LaneRunHooks } from './lane-runner.js';
+import { Pacer, throwIfAborted } from './pacing.js';
 
-/** Yield to the event loop (signals, progress) at least this often. */
-const YIELD_INTERVAL_MS = 50;
-/** Generations between looks at the clock. */
+/** Generations between looks at the clock (each look is cheap, but not free at this rate). */
 const CLOCK_STRIDE = 64;
 
 export { createFamilyModel } from '../spec/run-spec.js';
 
 /**
- * Hooks that report progress and, every YIELD_INTERVAL_MS, let the event loop run (so signals
- * and progress bars are seen) and stop the run if `signal` was aborted.
+ * Hooks that report progress and, every YIELD_INTERVAL_MS (engine/pacing.ts), let the event
+ * loop run (so signals and progress bars are seen) and stop the run if `signal` was aborted.
  */
 export function yieldingHooks(options: EngineRunOptions, progress: { chainsDone: number; chainGenerations: number }): LaneRunHooks {
-  let lastYield = Date.now();
+  const pacer = new Pacer(options.signal);
   let ticks = 0;
   return {
     onGenerations(chainGenerations) {
       progress.chainGenerations += chainGenerations;
     },
     checkpoint() {
-      if (++ticks % CLOCK_STRIDE !== 0 || Date.now() - lastYield < YIELD_INTERVAL_MS) return;
+      if (++ticks % CLOCK_STRIDE !== 0 || !pacer.due()) return;
       options.onProgress?.(progress);
-      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        lastYield = Date.now();
-        if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
-      });
+      return pacer.pause();
     },
   };
 }
@@ -70,7 +65,7 @@ export class ReferenceEngine implements Engine {
       progress.chainsDone += count;
       options.onProgress?.(progress);
       yield { ...rows, count, trajectory };
-      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+      throwIfAborted(options.signal);
     }
   }
 

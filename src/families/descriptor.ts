@@ -5,7 +5,7 @@
  * family; adding a family is its own files plus one line in ./index.ts.
  */
 import type { RawOptions } from '../spec/parse.js';
-import type { ExactTheory, FamilyModel, FamilyOption, LoopConfig, RunConfig, SamplingMode } from './family.js';
+import type { ExactTheory, FamilyModel, FamilyOption, LoopConfig, NumberFormat, RangeContext, RunConfig, SamplingMode } from './family.js';
 import type { FamilyGpu } from './routes.js';
 
 export interface FamilyDescriptor<Name extends string = string, Params = unknown> {
@@ -16,6 +16,18 @@ export interface FamilyDescriptor<Name extends string = string, Params = unknown
   readonly modes: readonly SamplingMode[];
   /** Validates the family's flags (throws UsageError) and returns plain, JSON-able parameters. */
   resolve(raw: RawOptions, loop: LoopConfig): Params;
+  /**
+   * The flags that resolve to `params` (the inverse of resolve, up to rounding): parameters
+   * read back from a file or a checkpoint are checked by resolving these again.
+   */
+  toOptions(params: Params): RawOptions;
+  /**
+   * Why `params` cannot be simulated correctly in `format` — a parameter, or a value it
+   * grows to during a run, beyond the format's range or precision — naming the flags and
+   * the limit; null where it can. Checked before a run starts, for every engine `auto`
+   * may choose (float64 at resolve time, float32 for the GPU kernels).
+   */
+  rangeRefusal?(params: Params, run: RangeContext, format: NumberFormat): string | null;
   create(params: Params, loop: LoopConfig): FamilyModel;
   /**
    * The exact laws the configuration's plain loop obeys (for summarize and plot), or why there

@@ -4,6 +4,7 @@
  * routes — is ./descriptor.ts; the registry of families is ./index.ts.
  */
 import type { Column, LaneGenerator } from '../rng/lanes.js';
+import type { AbsorptionLaw } from '../stats/wright-fisher.js';
 
 /**
  * How a generation's data are drawn. `per-sample`: the M data points one by one, their
@@ -77,15 +78,27 @@ export type Exactness = 'bit-exact' | 'near-exact' | 'float32';
 
 /**
  * The exact laws of a configuration's plain loop (maximum likelihood, no mitigation) that
- * summarize and plot set beside the estimates.
+ * summarize and plot set beside the estimates. Bounded in time and memory: what a stated
+ * limit left out is said in `note`.
  */
 export interface ExactTheory {
   readonly source: string;
-  /** P(τ ≤ t), t = 0 … T. */
-  readonly cdf: ArrayLike<number> | null;
+  /** P(τ ≤ t) at any t ≥ 0 (NaN where not computed), or null where there is no such law. */
+  readonly cdfAt: ((t: number) => number) | null;
+  /** The last t at which cdfAt is known (the horizon where it is known throughout). */
+  readonly knownTo: number;
+  /** The t beyond which cdfAt no longer changes (to 10⁻¹⁵), for figures that draw it point by point. */
+  readonly changesTo: number;
   readonly mean: number | null;
   /** P(outcome = value), for a run in which every chain collapses. */
   readonly outcome: ((value: number) => number) | null;
+  /** What of the theory was left out, and why (its cost limits), or null. */
+  readonly note: string | null;
+}
+
+/** A Wright–Fisher absorption law as ExactTheory fields: bounded in time and memory (stats/wright-fisher.ts). */
+export function wrightFisherTheory(law: AbsorptionLaw, horizon: number): Pick<ExactTheory, 'cdfAt' | 'knownTo' | 'changesTo' | 'mean' | 'note'> {
+  return { cdfAt: law.cdfAt, knownTo: law.complete ? horizon : law.computedTo, changesTo: law.computedTo, mean: law.mean, note: law.note };
 }
 
 /**
@@ -149,6 +162,8 @@ export interface FamilyModel {
   isCollapsed(state: Float64Array): boolean;
   /** The absorbing value of a collapsed state (e.g. 0 or 1), when `hasOutcome`. */
   outcome(state: Float64Array): number;
+  /** Whether `value` is an outcome this model can produce (checks files read back). */
+  isOutcome(value: number): boolean;
   /**
    * Whether, fed only its own samples, the model can never change again (a point mass).
    * Lets a chain stop early even where that is not a collapse (Ising frozen at m ≠ ±N).
@@ -156,6 +171,60 @@ export interface FamilyModel {
   isFrozen(state: Float64Array): boolean;
   writeFinals(state: Float64Array, out: Float64Array): void;
   writeTrajectory(state: Float64Array, out: Float64Array): void;
+}
+
+/**
+ * A floating-point format an engine computes in, as far as a family's numeric limits need
+ * it: the reference path is float64, the gpu.js kernels float32.
+ */
+export interface NumberFormat {
+  readonly name: 'float32' | 'float64';
+  /** The largest finite value. */
+  readonly largest: number;
+  /** The smallest magnitude a collapse floor may have (normal, with the room the format's engine needs). */
+  readonly smallest: number;
+  /** Every integer below this is exact. */
+  readonly exactIntegers: number;
+  /** Unit roundoff u: neighbouring numbers near x lie at most 2u|x| apart. */
+  readonly unitRoundoff: number;
+}
+
+export const FLOAT32: NumberFormat = { name: 'float32', largest: 3.4028234663852886e38, smallest: 1e-30, exactIntegers: 2 ** 24, unitRoundoff: 2 ** -24 };
+// The reference path's floors need only be normal numbers (it compares the state with them);
+// the kernels' float32 keeps eight orders of room above its smallest normal, 1.2e-38.
+export const FLOAT64: NumberFormat = { name: 'float64', largest: Number.MAX_VALUE, smallest: 2 ** -1022, exactIntegers: 2 ** 53, unitRoundoff: 2 ** -53 };
+
+/**
+ * Room left for values that grow during a run. The families' growing quantities (σ², the
+ * exponential's mean, a Poisson count) are martingales or supermartingales, so one exceeds
+ * a times its start with probability at most 1/a: with this margin, 10⁻¹² per chain.
+ */
+export const GROWTH_MARGIN = 1e12;
+
+/** What a family's numeric limits depend on besides its own parameters. */
+export interface RangeContext extends LoopConfig {
+  readonly generations: number;
+  readonly mode: SamplingMode;
+  /** Generations whose data one fit pools: 1 (replace), the window, or all (accumulate). */
+  readonly pooledGenerations: number;
+}
+
+/** Points one fit pools: the generations kept times points per generation, plus the prior's pseudo-observations. */
+export function pooledPoints(run: RangeContext): number {
+  return run.pooledGenerations * (run.samples + run.groundTruth) + run.prior;
+}
+
+/** A number for messages: 3.4e+38, 1e-30, 16777216. */
+export function formatLimit(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? String(value) : value.toExponential(2).replace(/\.?0+e/, 'e');
+}
+
+/** The refusal for families whose statistics are counts: the points one fit pools must be exact integers. */
+export function countRefusal(run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  return points < format.exactIntegers
+    ? null
+    : `the points one fit pools (${formatLimit(points)}: generations kept × (--samples + --ground-truth) + --prior) must stay below ${formatLimit(format.exactIntegers)} for exact ${format.name} counts`;
 }
 
 /** Element-wise addition, the pooling rule for every family whose statistics are sums. */

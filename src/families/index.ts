@@ -9,9 +9,10 @@ import { categoricalFamily } from './categorical/index.js';
 import { exponentialFamily } from './exponential/index.js';
 import { gaussianFamily } from './gaussian/index.js';
 import { isingFamily } from './ising/index.js';
+import { mvGaussianFamily } from './mvgaussian/index.js';
 import { poissonFamily } from './poisson/index.js';
 
-const FAMILY_LIST = [bernoulliFamily, categoricalFamily, gaussianFamily, poissonFamily, exponentialFamily, isingFamily] as const;
+const FAMILY_LIST = [bernoulliFamily, categoricalFamily, gaussianFamily, poissonFamily, exponentialFamily, isingFamily, mvGaussianFamily] as const;
 
 /** A family's name, as --family takes it. */
 export type FamilyName = (typeof FAMILY_LIST)[number]['name'];

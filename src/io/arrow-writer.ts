@@ -10,6 +10,8 @@ export interface ByteSink {
   /** Called once the last byte is written (an AtomicFile moves itself into place). */
   commit(): void;
   discard(): void;
+  /** Undoes a commit (the CLI removes a file whose run failed after it was written). */
+  retract(): void;
 }
 
 /** apache-arrow's writer pushes bytes into a queue; this one writes them through at once. */
@@ -55,5 +57,10 @@ export class ArrowFileWriter {
 
   discard(): void {
     this.file.discard();
+  }
+
+  /** Removes the committed file again (see AtomicFile.retract). */
+  retract(): void {
+    this.file.retract();
   }
 }

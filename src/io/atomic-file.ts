@@ -1,12 +1,15 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { UsageError } from '../spec/errors.js';
+import { describeErrno, planOutputs, removeStalePartials, staleNote, temporaryName, type OutputTarget } from './output-path.js';
 
-function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const message = error instanceof Error ? error.message.replace(/^[A-Z]+: /, '').split(',')[0] : String(error);
-  return code ? `${code}: ${message}` : message;
+export interface AtomicFileOptions {
+  /** The command's input files: an output that is one of them is refused (output-path.ts). */
+  readonly inputs?: readonly string[];
+  /** Receives a line for each stale temporary file removed beside the output. */
+  readonly onNote?: (note: string) => void;
+  /** Keep a SHA-256 of the bytes written (see `digest`). */
+  readonly digest?: boolean;
 }
 
 /**
@@ -14,65 +17,76 @@ function describe(error: unknown): string {
  * place only when complete (after fsync), so a failed or interrupted run never leaves a
  * file that looks finished. Write errors (a full disk) become one-line UsageErrors that
  * name `flag`, after the temporary file is removed.
+ *
+ * Where the destination is a character device or a FIFO (output-path.ts decides), the
+ * bytes are written straight through instead: such a path is never renamed over.
  */
 export class AtomicFile {
   private fd: number | null;
   private bytesWritten = 0;
+  private hash: Hash | null = null;
 
   private constructor(
-    readonly path: string,
-    readonly temporaryPath: string,
-    private readonly flag: string,
+    private readonly output: OutputTarget,
+    /** The temporary file, or null when writing through to a stream. */
+    readonly temporaryPath: string | null,
     fd: number,
   ) {
     this.fd = fd;
   }
 
-  /**
-   * Removes the temporary files that processes no longer alive left beside `path` (a run
-   * killed with SIGKILL cannot clean up after itself); a live process's are left alone.
-   */
-  static removeStale(path: string): void {
-    const prefix = `.${basename(path)}.`;
-    let names: string[];
-    try {
-      names = readdirSync(dirname(path));
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const match = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.partial$/.exec(name.slice(prefix.length)) : null;
-      if (match === null) continue;
+  /** Plans `path` (output-path.ts: refused where it must not be written) and opens it. */
+  static create(path: string, flag: string, options: AtomicFileOptions = {}): AtomicFile {
+    const [target] = planOutputs([{ path, flag }], options.inputs ?? []);
+    const file = AtomicFile.open(target, options.onNote);
+    if (options.digest === true) file.hash = createHash('sha256');
+    return file;
+  }
+
+  /** The SHA-256 (hex) of everything written, for a file created with `digest: true`. */
+  get digest(): string {
+    if (this.hash === null) throw new Error(`${this.path} was not created with digest: true`);
+    return this.hash.copy().digest('hex');
+  }
+
+  /** Opens an output planned by planOutputs. */
+  static open(output: OutputTarget, onNote?: (note: string) => void): AtomicFile {
+    const flag = output.flag;
+    if (output.mode === 'stream') {
+      let probe: number | null = null;
       try {
-        process.kill(Number(match[1]), 0);
+        // A FIFO without a reader would block the open (and every signal) forever: ask first.
+        if (output.found === 'FIFO') probe = openSync(output.target, constants.O_WRONLY | constants.O_NONBLOCK);
+        return new AtomicFile(output, null, openSync(output.target, constants.O_WRONLY));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
-          try {
-            unlinkSync(join(dirname(path), name));
-          } catch {
-            // gone already
-          }
-        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENXIO') throw new UsageError(`--${flag} ${output.path} is a FIFO that no process is reading: start its reader first`);
+        throw new UsageError(`--${flag} ${output.path}: cannot write there (${describeErrno(error)})`);
+      } finally {
+        if (probe !== null) closeSync(probe);
       }
+    }
+    for (const removed of removeStalePartials(output.target)) onNote?.(staleNote(removed));
+    const temporaryPath = temporaryName(output.target, randomBytes(4).toString('hex'));
+    try {
+      return new AtomicFile(output, temporaryPath, openSync(temporaryPath, 'wx', 0o644));
+    } catch (error) {
+      throw new UsageError(`--${flag} ${output.path}: cannot write there (${describeErrno(error)})`);
     }
   }
 
-  static create(path: string, flag: string): AtomicFile {
-    try {
-      if (statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path} is a directory`);
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-    }
-    const temporaryPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
-    try {
-      return new AtomicFile(path, temporaryPath, flag, openSync(temporaryPath, 'wx', 0o644));
-    } catch (error) {
-      throw new UsageError(`--${flag} ${path}: cannot write there (${describe(error)})`);
-    }
+  /** The path as given. */
+  get path(): string {
+    return this.output.path;
   }
 
   get size(): number {
     return this.bytesWritten;
+  }
+
+  private failure(what: string, error: unknown): UsageError {
+    const lost = this.temporaryPath === null ? 'the output is incomplete' : 'nothing was written';
+    return new UsageError(`--${this.output.flag} ${this.output.path}: ${what} (${describeErrno(error)}); ${lost}`);
   }
 
   write(chunk: Uint8Array): void {
@@ -81,23 +95,37 @@ export class AtomicFile {
       let offset = 0;
       while (offset < chunk.byteLength) offset += writeSync(this.fd, chunk, offset);
       this.bytesWritten += chunk.byteLength;
+      this.hash?.update(chunk);
     } catch (error) {
       this.discard();
-      throw new UsageError(`--${this.flag} ${this.path}: write failed (${describe(error)}); nothing was written`);
+      throw this.failure('write failed', error);
     }
   }
 
-  /** fsync, close and rename into place. */
+  /** fsync, close and rename into place (a stream: close). */
   commit(): void {
     if (this.fd === null) throw new Error(`commit of ${this.path} after it was closed`);
     try {
-      fsyncSync(this.fd);
+      if (this.temporaryPath !== null) fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = null;
-      renameSync(this.temporaryPath, this.path);
+      if (this.temporaryPath !== null) renameSync(this.temporaryPath, this.output.target);
     } catch (error) {
       this.discard();
-      throw new UsageError(`--${this.flag} ${this.path}: could not finish writing (${describe(error)}); nothing was written`);
+      throw this.failure('could not finish writing', error);
+    }
+  }
+
+  /**
+   * Takes back a committed file (its companion failed): removes what was renamed into
+   * place. A stream cannot be taken back.
+   */
+  retract(): void {
+    if (this.temporaryPath === null) return;
+    try {
+      unlinkSync(this.output.target);
+    } catch {
+      // already gone
     }
   }
 
@@ -111,6 +139,7 @@ export class AtomicFile {
       }
       this.fd = null;
     }
+    if (this.temporaryPath === null) return;
     try {
       unlinkSync(this.temporaryPath);
     } catch {

@@ -8,7 +8,8 @@
 import { Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
-import { checkShards, readChainTable, readShardHeaders } from './merge.js';
+import { planOutputs, type OutputTarget } from './output-path.js';
+import { checkShards, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
 import { parquetBytes } from './parquet.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
@@ -16,10 +17,10 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The run's tables in chain order: one whole file, or every shard of a run. */
 function readRun(inputs: readonly string[]): { table: Table; provenance: string; files: string[] } {
-  const files = readShardHeaders(inputs, 'export');
+  const files = readShardHeaders(inputs, 'export', null);
   // A single unsharded table (a run's chain file, or its trajectories) is exported as is.
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
-  const tables = ordered.map((file) => readChainTable(file.path).table);
+  const tables = ordered.map((file) => readChainTable(file.path, null).table);
   // Shards carry their own shard in the provenance; the export is of the whole run.
   const provenance = { ...ordered[0].provenance, config: { ...ordered[0].provenance.config, shard: null } };
   const table = tables.length === 1 ? tables[0] : new Table(tables.flatMap((t) => t.batches));
@@ -33,8 +34,8 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function writeCsv(path: string, table: Table): void {
-  const file = AtomicFile.create(path, 'out');
+function writeCsv(output: OutputTarget, table: Table, onNote?: (note: string) => void): void {
+  const file = AtomicFile.open(output, onNote);
   try {
     const names = table.schema.fields.map((field) => field.name);
     const encoder = new TextEncoder();
@@ -52,9 +53,9 @@ function writeCsv(path: string, table: Table): void {
   }
 }
 
-function writeParquet(path: string, table: Table, provenance: string): void {
+function writeParquet(output: OutputTarget, table: Table, provenance: string, onNote?: (note: string) => void): void {
   const bytes = parquetBytes(parquet, table, provenance);
-  const file = AtomicFile.create(path, 'out');
+  const file = AtomicFile.open(output, onNote);
   file.write(bytes);
   file.commit();
 }
@@ -64,17 +65,23 @@ export function defaultExportPath(input: string, format: ExportFormat): string {
 }
 
 /** Exports the run in `inputs` to `out`; returns what was written. */
-export function exportRun(inputs: readonly string[], format: ExportFormat, out: string): { out: string; rows: number; files: string[]; provenanceOut: string | null } {
+export function exportRun(
+  inputs: readonly string[],
+  format: ExportFormat,
+  out: string,
+  onNote?: (note: string) => void,
+): { out: string; rows: number; files: string[]; provenanceOut: string | null } {
+  const provenanceOut = format === 'csv' ? `${out}.provenance.json` : null;
+  // Both outputs are planned against every input before anything is read or written.
+  const outputs = planOutputs([{ path: out, flag: 'out' }, ...(provenanceOut === null ? [] : [{ path: provenanceOut, flag: 'out' }])], expandShardPaths(inputs, 'export'));
   const { table, provenance, files } = readRun(inputs);
   if (format === 'parquet') {
-    writeParquet(out, table, provenance);
+    writeParquet(outputs[0], table, provenance, onNote);
     return { out, rows: table.numRows, files, provenanceOut: null };
   }
-  const provenanceOut = `${out}.provenance.json`;
-  writeCsv(out, table);
-  const sidecar = AtomicFile.create(provenanceOut, 'out');
+  writeCsv(outputs[0], table, onNote);
+  const sidecar = AtomicFile.open(outputs[1], onNote);
   sidecar.write(new TextEncoder().encode(provenance + '\n'));
   sidecar.commit();
   return { out, rows: table.numRows, files, provenanceOut };
 }
-

@@ -6,9 +6,9 @@
  * by the same code as `run`, so with the same --out name the merged file is byte for byte
  * the unsharded one. Shards are read one at a time: memory is one shard plus one batch.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { FamilyModel } from '../families/family.js';
 import { emptyChainColumns, type ChainBatch } from '../engine/batch.js';
 import { UsageError } from '../spec/errors.js';
@@ -16,9 +16,11 @@ import { shardRange, type Shard } from '../spec/shard.js';
 import { createFamilyModel, type RunSpec } from '../spec/run-spec.js';
 import { CollapseSummary } from '../stats/summary.js';
 import { AtomicFile } from './atomic-file.js';
+import { planOutputs } from './output-path.js';
 import { ArrowFileWriter } from './arrow-writer.js';
 import { streamVersionOf, type Provenance } from './provenance.js';
-import { chainColumns, chainRecordBatch, chainSchema, copyChainRows, PROVENANCE_KEY } from './tables.js';
+import { chainColumns, chainRecordBatch, chainSchema, copyChainRows } from './tables.js';
+import { readRunTable, type TableKind } from './read-table.js';
 
 export interface ShardFile {
   readonly path: string;
@@ -59,32 +61,9 @@ export function expandShardPaths(inputs: readonly string[], command = 'merge'): 
   return paths;
 }
 
-/** Reads a collapse-sim chain table, or says clearly why it is not one. */
-export function readChainTable(path: string): { table: Table; provenance: Provenance } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-    // A truncated file can parse its schema and fail only on the batches: touch them all.
-    for (const batch of table.batches) void batch.numRows;
-  } catch (error) {
-    throw new UsageError(`${path}: not a readable Arrow IPC file, or truncated (${(error as Error).message.split('\n')[0]})`);
-  }
-  const metadata = table.schema.metadata.get(PROVENANCE_KEY);
-  let provenance: Provenance | null = null;
-  try {
-    provenance = metadata === undefined ? null : (JSON.parse(metadata) as Provenance);
-  } catch {
-    provenance = null;
-  }
-  if (provenance === null || provenance.tool !== 'collapse-sim' || typeof provenance.config !== 'object' || table.schema.fields[0]?.name !== 'chain') {
-    throw new UsageError(`${path}: not a collapse-sim chain table (no ${PROVENANCE_KEY} provenance in its schema metadata)`);
-  }
+/** Reads a collapse-sim chain table, verified (read-table.ts), or says clearly why it is not one. */
+export function readChainTable(path: string, kind: TableKind | null = 'chains'): { table: Table; provenance: Provenance } {
+  const { table, provenance } = readRunTable(path, { kind });
   return { table, provenance };
 }
 
@@ -112,9 +91,9 @@ function firstDifference(a: Record<string, unknown>, b: Record<string, unknown>)
  * Each table is read and dropped: callers read the rows again one file at a time, so
  * memory stays one file, whatever the number of shards.
  */
-export function readShardHeaders(inputs: readonly string[], command = 'merge'): ShardFile[] {
+export function readShardHeaders(inputs: readonly string[], command = 'merge', kind: TableKind | null = 'chains'): ShardFile[] {
   return expandShardPaths(inputs, command).map((path) => {
-    const { table, provenance } = readChainTable(path);
+    const { table, provenance } = readChainTable(path, kind);
     return { path, provenance, shard: provenance.config.shard ?? null, rows: table.numRows };
   });
 }
@@ -159,13 +138,15 @@ export function checkShards(files: readonly ShardFile[], command = 'merge'): Sha
 }
 
 /** Merges shard files (or directories of them) into `out`, atomically. */
-export function mergeShards(out: string, inputs: readonly string[]): MergeResult {
+export function mergeShards(out: string, inputs: readonly string[], onNote?: (note: string) => void): MergeResult {
+  // The output is planned against every input first: merging into one of the shards would destroy it.
+  const [output] = planOutputs([{ path: out, flag: 'out' }], expandShardPaths(inputs));
   const ordered = checkShards(readShardHeaders(inputs));
   const provenance = ordered[0].provenance;
   const spec: RunSpec = { ...provenance.config, shard: null, out, trajectories: null };
   const model: FamilyModel = createFamilyModel(spec);
   const merged: Provenance = { ...provenance, config: { ...spec, backend: provenance.backend } };
-  const writer = new ArrowFileWriter(AtomicFile.create(out, 'out'), chainSchema(model, merged));
+  const writer = new ArrowFileWriter(AtomicFile.open(output, onNote), chainSchema(model, merged));
   const summary = new CollapseSummary();
   try {
     const names = chainColumns(model).map((column) => column.name);

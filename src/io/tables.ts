@@ -43,8 +43,13 @@ export function chainSchema(model: FamilyModel, provenance: Provenance): Schema 
   return new Schema(fields, new Map([[PROVENANCE_KEY, JSON.stringify(provenance)]]));
 }
 
+/** The columns of the trajectories table, in order. */
+export function trajectoryColumns(model: FamilyModel): ColumnSpec[] {
+  return [CHAIN_COLUMN, GENERATION_COLUMN, ...model.trajectoryColumns];
+}
+
 export function trajectorySchema(model: FamilyModel, provenance: Provenance): Schema {
-  const fields = [CHAIN_COLUMN, GENERATION_COLUMN, ...model.trajectoryColumns].map((column) => field(column, arrowType(column)));
+  const fields = trajectoryColumns(model).map((column) => field(column, arrowType(column)));
   return new Schema(fields, new Map([[PROVENANCE_KEY, JSON.stringify(provenance)]]));
 }
 

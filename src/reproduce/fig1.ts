@@ -11,7 +11,7 @@ import { IsingLevels } from '../families/ising/index.js';
 import { chiSquaredSurvival, kolmogorovSurvival } from '../math/special.js';
 import { ksDiscrete, ksTwoSample } from '../stats/hypothesis.js';
 import { wilsonInterval } from '../stats/wilson.js';
-import { wrightFisherAbsorption } from '../stats/wright-fisher.js';
+import { UNLIMITED, wrightFisherAbsorption } from '../stats/wright-fisher.js';
 import {
   ALPHA,
   SOURCES,
@@ -186,7 +186,8 @@ export const fig1b = defineExperiment<Fig1bMeta>({
       const asIntegers = Int32Array.from(times, (t) => (Number.isNaN(t) ? horizon + 1 : t));
       const diffusionCdf = Float64Array.from({ length: horizon + 1 }, (_, t) => 1 - diffusionSurvival(t / copies, 0.5));
       const test = ksDiscrete(asIntegers, diffusionCdf);
-      const exact = copies <= EXACT_LAW_MAX_COPIES ? ksDiscrete(asIntegers, wrightFisherAbsorption(copies, 0.5, horizon).cdf) : null;
+      const law = copies <= EXACT_LAW_MAX_COPIES ? wrightFisherAbsorption(copies, 0.5, horizon, UNLIMITED) : null;
+      const exact = law === null ? null : ksDiscrete(asIntegers, Float64Array.from({ length: horizon + 1 }, (_, t) => law.cdfAt(t)));
       const bound = finiteSizeBound(copies) + ksCritical(chains, familyWise);
       points.push({ spins, samples, times, distance: test.statistic, pValue: test.pValue, withinBound: test.statistic <= bound });
       const sorted = Float64Array.from(times.filter((t) => !Number.isNaN(t))).sort();

@@ -3,10 +3,11 @@
  * the provenance of every output file) and everything an engine needs.
  */
 import { DEFAULT_FAMILY, FAMILIES, FAMILY_NAMES, type FamilyName } from '../families/index.js';
-import { hasMitigation, SAMPLING_MODES, type FamilyModel, type LoopConfig, type Regime, type RunConfig, type SamplingMode } from '../families/family.js';
+import { FLOAT64, hasMitigation, SAMPLING_MODES, type FamilyModel, type LoopConfig, type RangeContext, type Regime, type RunConfig, type SamplingMode } from '../families/family.js';
 import { RNG_KINDS, type RngKind } from '../rng/streams.js';
 import { BACKEND_CHOICES } from '../engine/names.js';
 import { UsageError } from './errors.js';
+import { MAX_TRAJECTORY_ROWS, trajectoryRowsRefusal } from '../engine/batch.js';
 import { parseShard, shardOutputName, shardRange, type Shard } from './shard.js';
 import { given, parseChoice, parseNumber, parseText, type RawOptions } from './parse.js';
 
@@ -43,6 +44,8 @@ export const MAX_CHAINS = 0xffffffff;
 export const MAX_GENERATIONS = 0x7fffffff;
 export const MAX_SAMPLES = 1e9;
 export const DEFAULT_OUT = 'collapse-times.arrow';
+/** Most numbers a chain keeps for --regime window:W (128 MB a chain). */
+export const MAX_WINDOW_NUMBERS = 2 ** 24;
 
 /** An option shared by every family. */
 export interface CommonOption {
@@ -69,7 +72,7 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'regime', valueName: '<regime>', description: 'data each fit sees: replace (this generation), accumulate (all so far) or window:<W> (last W)', defaultValue: 'replace' },
   { flag: 'shard', valueName: '<i/n>', description: 'run shard i of n (0-based): chains ⌊i·C/n⌋ … ⌊(i+1)·C/n⌋ − 1; default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' },
   { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
-  { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then finish the batch, save and exit' },
+  { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then stop at once, keeping every batch finished' },
   { flag: 'resume', valueName: '<dir>', description: 'go on with the run checkpointed in dir (its configuration; no other run flags)' },
   { flag: 'batch-size', valueName: '<n>', description: 'chains per output record batch (memory bound; results do not depend on it)', defaultValue: '65536' },
   { flag: 'out', valueName: '<path>', description: 'Arrow IPC output file', defaultValue: DEFAULT_OUT },
@@ -155,12 +158,29 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
   if (trajectories !== null && trajectories.out === out) {
     throw new UsageError('--trajectories-out must differ from --out');
   }
+  if (trajectories !== null && (groundTruth > 0 || prior > 0 || l2 > 0)) {
+    // With a mitigation every chain runs all T generations, so the worst case is the case.
+    // (Without, chains stop at collapse and the rows are counted as they come: engine/batch.ts.)
+    const rows = Math.min(batchSize, trajectories.chains, chains) * (Math.floor(generations / trajectories.every) + 2);
+    if (rows > MAX_TRAJECTORY_ROWS) throw new UsageError(trajectoryRowsRefusal(rows, batchSize));
+  }
   if (rng === 'seedrandom' && backend !== 'reference' && backend !== 'auto') {
     throw new UsageError('--rng seedrandom is sequential and runs on --backend reference only');
   }
 
   const loop: LoopConfig = { samples, groundTruth, prior, l2 };
   const familyParams = definition.resolve(raw, loop);
+  if (regime.kind === 'window') {
+    // Each chain keeps the window's statistics: min(W, T) generations of them.
+    const kept = Math.min(regime.width, generations) * definition.create(familyParams, loop).statsSize;
+    if (kept > MAX_WINDOW_NUMBERS) {
+      throw new UsageError(`--regime window:${regime.width} keeps ${kept} numbers per chain (min(W, --generations) generations of statistics), more than ${MAX_WINDOW_NUMBERS}: use a narrower window`);
+    }
+  }
+  // The reference path computes in float64: a configuration beyond it is refused here, so
+  // no engine ever runs it (the GPU kernels' float32 is checked in engine/gpu/plans).
+  const refusal = definition.rangeRefusal?.(familyParams, rangeContext({ samples, groundTruth, prior, l2, generations, mode, regime }), FLOAT64) ?? null;
+  if (refusal !== null) throw new UsageError(refusal);
   return {
     family,
     familyParams,
@@ -180,6 +200,12 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
     trajectories,
     shard: shard !== null && shard.count > 1 ? shard : null,
   };
+}
+
+/** What a family's numeric limits depend on (FamilyDefinition.rangeRefusal), from a run's settings. */
+export function rangeContext(spec: Pick<RunSpec, 'samples' | 'groundTruth' | 'prior' | 'l2' | 'generations' | 'mode' | 'regime'>): RangeContext {
+  const pooledGenerations = spec.regime.kind === 'replace' ? 1 : spec.regime.kind === 'accumulate' ? spec.generations : Math.min(spec.regime.width, spec.generations);
+  return { samples: spec.samples, groundTruth: spec.groundTruth, prior: spec.prior, l2: spec.l2, generations: spec.generations, mode: spec.mode, pooledGenerations };
 }
 
 /** The chains this run simulates, [first, end): the whole ensemble or its shard. */

@@ -65,9 +65,14 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, raw: RawOptions): {
   return null;
 }
 
+/** What names a shard's files: shard-0003-of-0016. */
+export function shardSuffix(shard: Shard): string {
+  const width = Math.max(4, String(shard.count - 1).length);
+  return `shard-${String(shard.index).padStart(width, '0')}-of-${String(shard.count).padStart(width, '0')}`;
+}
+
 /** Default output name of a shard: collapse-times.arrow → collapse-times.shard-0003-of-0016.arrow. */
 export function shardOutputName(out: string, shard: Shard): string {
-  const width = Math.max(4, String(shard.count - 1).length);
-  const suffix = `shard-${String(shard.index).padStart(width, '0')}-of-${String(shard.count).padStart(width, '0')}`;
+  const suffix = shardSuffix(shard);
   return out.endsWith('.arrow') ? `${out.slice(0, -6)}.${suffix}.arrow` : `${out}.${suffix}`;
 }

@@ -31,7 +31,7 @@ describe('plot specifications', () => {
     const law = bernoulliTheory.absorptionTime(12, 0.3, 100000);
     const exact = layerData(spec, 1).filter((p) => String(p.curve).startsWith('exact'));
     expect(exact.length).toBeGreaterThan(10);
-    for (const p of exact) expect(p.S).toBeCloseTo(1 - law.cdf[p.t], 14);
+    for (const p of exact) expect(p.S).toBeCloseTo(1 - law.cdfAt(p.t), 14);
   });
 
   it('histogram: bins of whole generations summing to the collapsed chains, expected counts from the exact law', () => {
@@ -42,7 +42,7 @@ describe('plot specifications', () => {
     expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(summary.collapsed.count);
     const law = bernoulliTheory.absorptionTime(12, 0.3, 100000);
     const last = rows[rows.length - 1];
-    expect(rows.reduce((sum, row) => sum + row.expected, 0)).toBeCloseTo(summary.chains * law.cdf[last.to - 0.5], 6);
+    expect(rows.reduce((sum, row) => sum + row.expected, 0)).toBeCloseTo(summary.chains * law.cdfAt(last.to - 0.5), 6);
     for (const row of rows) expect(row.to - row.from).toBe(rows[0].to - rows[0].from);
   });
 
@@ -69,7 +69,7 @@ describe('collapse-sim plot', () => {
     [['plot', 'g.arrow', '--kind', 'trajectories'], /^collapse-sim: plot --kind trajectories: g\.trajectories\.arrow does not exist/],
     [['plot', 'g.arrow', '--kind', 'outcomes'], /^collapse-sim: plot --kind outcomes: gaussian runs have no outcome/],
     [['plot', 'b.arrow', '--kind', 'survival', '--out', 'x.png'], /^collapse-sim: --out must name an \.svg file/],
-    [['plot', 'missing.arrow', '--kind', 'survival'], /^collapse-sim: summarize: missing\.arrow: cannot read it/],
+    [['plot', 'missing.arrow', '--kind', 'survival'], /^collapse-sim: plot: missing\.arrow: cannot read it/],
   ])('%j is exit 2 with one line, no file', (args, message) => {
     const result = cli(args);
     expect(result.code).toBe(2);

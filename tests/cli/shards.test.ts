@@ -102,8 +102,8 @@ describe('sharded runs', () => {
       [['a0.arrow', 'a1.arrow', 'b2.arrow'], /^collapse-sim: merge: b2\.arrow is from another run than a0\.arrow: they differ in seed \("a" against "b"\)/],
       [['a0.arrow', 'q1.arrow'], /^collapse-sim: merge: q1\.arrow is one of 4 shards, a0\.arrow one of 3/],
       [['a0.arrow', 'whole.arrow'], /^collapse-sim: merge: whole\.arrow is a whole run/],
-      [['a0.arrow', 'a1.arrow', 'truncated.arrow'], /^collapse-sim: truncated\.arrow: not a readable Arrow IPC file, or truncated/],
-      [['text.arrow'], /^collapse-sim: text\.arrow: not a readable Arrow IPC file/],
+      [['a0.arrow', 'a1.arrow', 'truncated.arrow'], /^collapse-sim: truncated\.arrow is truncated or damaged/],
+      [['text.arrow'], /^collapse-sim: text\.arrow is not an Arrow IPC file/],
       [['nothing.arrow'], /^collapse-sim: merge: nothing\.arrow: cannot read it \(ENOENT\)/],
       [[], /^collapse-sim: merge needs the shard files/],
     ])('%j with exit 2, one line and no output', (shards, message) => {

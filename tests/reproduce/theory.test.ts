@@ -68,7 +68,7 @@ describe('diffusion limit of the Wright–Fisher absorption time', () => {
     const distances = [100, 250, 500].map((copies) => {
       const law = wrightFisherAbsorption(copies, 0.5, 8 * copies);
       let distance = 0;
-      for (let t = 0; t <= 8 * copies; t++) distance = Math.max(distance, Math.abs(law.cdf[t] - (1 - diffusionSurvival(t / copies, 0.5))));
+      for (let t = 0; t <= 8 * copies; t++) distance = Math.max(distance, Math.abs(law.cdfAt(t) - (1 - diffusionSurvival(t / copies, 0.5))));
       expect(distance, `${copies} copies`).toBeLessThanOrEqual(finiteSizeBound(copies));
       return distance;
     });
@@ -98,7 +98,7 @@ describe('exact law of the Bernoulli loop', () => {
   it('without mitigation, puts on {0, 1} exactly the Wright–Fisher absorption probability', () => {
     const { laws, stationary } = bernoulliLoopLaws(loop({ samples: 30 }), [1, 5, 40]);
     const absorption = wrightFisherAbsorption(30, 0.3, 40);
-    [1, 5, 40].forEach((t, i) => expect(laws[i].probabilities[0] + laws[i].probabilities[30]).toBeCloseTo(absorption.cdf[t], 12));
+    [1, 5, 40].forEach((t, i) => expect(laws[i].probabilities[0] + laws[i].probabilities[30]).toBeCloseTo(absorption.cdfAt(t), 12));
     expect(stationary).toBeNull();
   });
 

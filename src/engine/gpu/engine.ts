@@ -1,17 +1,19 @@
 /**
  * The GPU engine: a gpu.js kernel advances every active chain of a batch by G generations
  * per call (one thread per chain). Between calls, finished chains are retired and the rest
- * compacted, so late calls cost what the surviving chains cost; G adapts so that a call
- * stays near TARGET_CALL_MS. Results do not depend on G, on the batch size, on compaction
- * or on how chains are split over worker threads: every draw is addressed by
+ * compacted, so late calls cost what the surviving chains cost; group sizes and G adapt so
+ * that a call stays near TARGET_CALL_MS (engine/pacing.ts), which also bounds how long a
+ * signal waits. Results do not depend on G, on group or batch sizes, on compaction or on
+ * how chains are split over worker threads: every draw is addressed by
  * (seed, chain, generation, tag, draw).
  */
 import type { FamilyModel } from '../../families/family.js';
 import type { GpuPlan } from '../../families/routes.js';
-import { InterruptedError, UsageError } from '../../spec/errors.js';
+import { UsageError } from '../../spec/errors.js';
 import { chainRangeOf, createFamilyModel, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch } from '../batch.js';
 import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
+import { CallSizer, throwIfAborted } from '../pacing.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import type { OpenBackend } from './backends.js';
 import type { GpuBackendName, KernelBackendName } from './names.js';
@@ -20,9 +22,13 @@ import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT } from './plan.js';
 import { gpuRouteFor } from './routes.js';
 import { hostFitGroupLimit, hostFitRecipe, runHostFit } from './host-fit.js';
 import { runWeightsPipeline } from './weights-pipeline.js';
+import { windowGenerations } from '../chain-table.js';
 
-/** A call should take about this long: long enough to amortise overhead, far from driver watchdogs. */
-const TARGET_CALL_MS = 300;
+/**
+ * Work a first call does before any is measured, in samples drawn (chain·generations ×
+ * points per generation): a few tens of milliseconds on a software rasteriser.
+ */
+const INITIAL_CALL_UNITS = 2 ** 18;
 /**
  * Most chains advanced together. A call's fixed costs (packing, transfers, gpu.js's
  * per-thread result arrays) grow with the chains, while the generations per call shrink as
@@ -79,7 +85,7 @@ export class GpuEngine implements Engine {
     if (route.kind === 'host-fit') {
       const plan = route.plan(spec, model, style);
       const runner = await this.runnerFor(hostFitRecipe(this.opened.backend, spec, plan));
-      yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend]), options);
+      yield* runHostFit(runner, spec, model, plan, hostFitGroupLimit(plan, GROUP_LIMIT[this.opened.backend], windowGenerations(spec) * model.statsSize), options);
       return;
     }
     const plan = route.plan({ spec, model, style });
@@ -93,19 +99,21 @@ export class GpuEngine implements Engine {
       const results = new BatchResults(first, count, model, plan);
       // Trajectory chains advance in calls of exactly `every` generations, in their own group.
       const recorded = spec.trajectories === null ? 0 : Math.max(0, Math.min(count, spec.trajectories.chains - first));
-      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length) : null;
-      const groups: [number, number][] = recorded > 0 ? [[0, recorded]] : [];
-      for (let from = recorded; from < count; from += GROUP_LIMIT[this.opened.backend]) groups.push([from, Math.min(count, from + GROUP_LIMIT[this.opened.backend])]);
-      for (const [from, to] of groups) {
+      const builder = recorded > 0 ? new TrajectoryBuilder(model.trajectoryColumns.length, spec.batchSize) : null;
+      // The others in groups sized so that one generation of a group is about one call's work
+      // (an in-thread backend then sees signals between calls; see engine/pacing.ts).
+      for (let from = 0; from < count; ) {
+        const to = from === 0 && recorded > 0 ? recorded : Math.min(count, from + advancer.groupSize(GROUP_LIMIT[this.opened.backend]));
         await advancer.advance(first + from, to - from, from === 0 && recorded > 0 ? builder : null, results, options, (generations) => {
           chainGenerationsDone += generations;
           options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
         });
         chainsDone += to - from;
         options.onProgress?.({ chainsDone, chainGenerations: chainGenerationsDone });
+        from = to;
       }
       yield results.batch(builder?.build() ?? null);
-      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+      throwIfAborted(options.signal);
     }
   }
 
@@ -153,6 +161,11 @@ class BatchResults {
   /** Records a finished chain from its final slots. */
   record(chain: number, slots: Float32Array): void {
     const i = chain - this.first;
+    // The up-front float32 limits (plans/index.ts) make this all but impossible; a chain
+    // that still left the range is refused, never written as NaN.
+    if (!Number.isFinite(slots[0]) || !Number.isFinite(slots[1])) {
+      throw new UsageError(`chain ${chain} left the float32 range at generation ${slots[RUN_SLOT]} (its statistics became ${slots[0]}, ${slots[1]}); run this configuration with --backend reference`);
+    }
     const { collapseTime, outcome } = this.plan.decodeCollapse(slots[COLLAPSE_SLOT]);
     this.collapseTime[i] = collapseTime;
     this.outcome[i] = outcome;
@@ -178,7 +191,9 @@ class BatchResults {
 
 /** Advances groups of chains to their end with repeated kernel calls. */
 class ChainAdvancer {
-  private callGenerations = 16;
+  private readonly sizer = new CallSizer(INITIAL_CALL_UNITS);
+  /** Samples a chain draws per generation (1 in sufficient mode: one draw of each statistic). */
+  private readonly unitsPerGeneration: number;
   private readonly trajectoryState: Float64Array;
   private readonly trajectoryRow: Float64Array;
 
@@ -190,6 +205,12 @@ class ChainAdvancer {
   ) {
     this.trajectoryState = new Float64Array(model.stateSize);
     this.trajectoryRow = new Float64Array(model.trajectoryColumns.length);
+    this.unitsPerGeneration = spec.mode === 'per-sample' ? spec.samples + spec.groundTruth : 1;
+  }
+
+  /** Chains in the next group: one generation of them is about one call's work. */
+  groupSize(limit: number): number {
+    return this.sizer.items(this.unitsPerGeneration, limit);
   }
 
   /**
@@ -211,21 +232,20 @@ class ChainAdvancer {
     let generation = 0;
     group = this.retire(group, generation, results, trajectory, true);
     while (group.chains.length > 0) {
-      const generations = Math.min(trajectory !== null ? every : this.callGenerations, this.spec.generations - generation);
+      const fitting = Math.floor(this.sizer.budget() / (group.chains.length * this.unitsPerGeneration));
+      const callGenerations = Math.max(1, Math.min(MAX_CALL_GENERATIONS, fitting));
+      const generations = Math.min(trajectory !== null ? every : callGenerations, this.spec.generations - generation);
       const started = performance.now();
-      const output = await this.runner.run(this.pack(group), group.chains.length, generations);
+      const output = await this.runner.run(this.pack(group), group.chains.length, generations, options.signal);
       const elapsed = performance.now() - started;
       let simulated = 0;
       for (let i = 0; i < group.chains.length; i++) simulated += output[i * 4 + RUN_SLOT] - group.slots[i * 4 + RUN_SLOT];
       group.slots = output;
       generation += generations;
       onGenerations(simulated);
+      this.sizer.record(simulated * this.unitsPerGeneration, elapsed);
       group = this.retire(group, generation, results, trajectory, false);
-      if (trajectory === null) {
-        const scale = Math.max(0.25, Math.min(4, TARGET_CALL_MS / Math.max(elapsed, 1)));
-        this.callGenerations = Math.max(1, Math.min(MAX_CALL_GENERATIONS, Math.round(generations * scale)));
-      }
-      if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+      throwIfAborted(options.signal);
     }
   }
 

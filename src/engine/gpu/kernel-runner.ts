@@ -8,6 +8,7 @@
  * imports nothing from Node, so a browser runs the same runners (web/).
  */
 import type { KernelBackendName } from './names.js';
+import { yieldToEventLoop } from '../pacing.js';
 
 /** Most generations one call may advance (the kernels' dynamic loop bound). */
 export const MAX_CALL_GENERATIONS = 65536;
@@ -29,9 +30,10 @@ export interface KernelRecipe {
 export interface KernelRunner {
   /**
    * Runs the kernel on n chains (packed recipe.inputWidth floats each) with `generations`
-   * as its second argument; returns four floats each.
+   * as its second argument; returns four floats each. A run aborted by `signal` throws its
+   * reason once the call is done (an in-thread call then yields to the event loop first).
    */
-  run(packed: Float32Array, n: number, generations: number): Promise<Float32Array>;
+  run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array>;
   destroy(): Promise<void>;
 }
 
@@ -116,7 +118,7 @@ export class InThreadRunner implements KernelRunner {
     return runner;
   }
 
-  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+  async run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array> {
     if (n > this.capacity || n < this.capacity / 4) this.capacity = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
     const width = this.recipe.inputWidth;
     const padded = new Float32Array(this.capacity * width);
@@ -137,6 +139,8 @@ export class InThreadRunner implements KernelRunner {
       }
       this.checked = true;
     }
+    // The call held this thread: let a signal's handler run before the next.
+    await yieldToEventLoop(signal);
     return flattenRows(result, n);
   }
 
@@ -159,11 +163,13 @@ export class FlatKernel {
     private readonly kernel: GpuKernel,
     private readonly backend: KernelBackendName,
     private readonly vector: boolean,
+    private readonly signal?: AbortSignal,
   ) {}
 
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, vector = false): FlatKernel {
+  /** `signal`: an aborted run stops after the call under way (see yieldToEventLoop). */
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, vector = false, signal?: AbortSignal): FlatKernel {
     const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: MAX_CALL_GENERATIONS, precision: 'single', tactic: 'precision' };
-    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector);
+    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector, signal);
   }
 
   async call(size: number, ...args: unknown[]): Promise<Float32Array> {
@@ -180,6 +186,8 @@ export class FlatKernel {
       if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
       this.checked = true;
     }
+    // Kernels of the categorical pipeline run in this thread: let a signal's handler run.
+    await yieldToEventLoop(this.signal);
     return this.vector ? flattenRows(result, size) : Float32Array.from(result as ArrayLike<number>);
   }
 

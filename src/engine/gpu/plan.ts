@@ -11,8 +11,6 @@ import type { KernelBackendName } from './names.js';
 
 /** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
 export const EXACT_LIMIT = 2 ** 23;
-/** The smallest collapse floor a float32 kernel resolves (normal numbers start at 1.2e-38). */
-export const FLOAT32_FLOOR = 1e-30;
 
 /** Slot 2 holds the collapse code (−1 = not collapsed), slot 3 the generation reached. */
 export const COLLAPSE_SLOT = 2;

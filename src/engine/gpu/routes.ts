@@ -4,9 +4,10 @@
  * and what four slots of state per chain cannot hold. A refusal is one line naming the flag,
  * the limit and where the configuration runs instead.
  */
+import { FLOAT32 } from '../../families/family.js';
 import { FAMILIES } from '../../families/index.js';
 import type { GpuRoute } from '../../families/routes.js';
-import type { RunSpec } from '../../spec/run-spec.js';
+import { rangeContext, type RunSpec } from '../../spec/run-spec.js';
 import { EXACT_LIMIT } from './plan.js';
 
 export async function gpuRouteFor(spec: RunSpec, backend: string): Promise<GpuRoute | string> {
@@ -26,5 +27,10 @@ export async function gpuRouteFor(spec: RunSpec, backend: string): Promise<GpuRo
   if (spec.regime.kind === 'accumulate' && !hostFit && spec.generations * n >= EXACT_LIMIT) {
     return `--regime accumulate needs --generations × (--samples + --ground-truth) below ${EXACT_LIMIT} ${where} (accumulated counts stay exact float32 integers)`;
   }
+  // The family's own limits in float32, for its parameters and what they grow to. On the
+  // host-fit route the host pools generations in float64: a kernel sees one generation.
+  const context = rangeContext(spec);
+  const refusal = FAMILIES[spec.family].rangeRefusal?.(spec.familyParams, hostFit ? { ...context, pooledGenerations: 1 } : context, FLOAT32) ?? null;
+  if (refusal !== null) return `${refusal} ${where}`;
   return route;
 }

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import './kernel-bytecode-limit.js';
 import type { GpuBackendName } from './names.js';
 import { compiledScript } from '../../package-files.js';
+import { throwIfAborted } from '../pacing.js';
 import { InThreadRunner, type KernelRecipe, type KernelRunner, type KernelRunnerFactory } from './kernel-runner.js';
 
 /** Backends gpu.js runs on one CPU core: the engine spreads their chains over worker threads. */
@@ -67,7 +68,7 @@ export class WorkerPoolRunner implements KernelRunner {
   }
 
   /** Splits the chains evenly over the workers (each pads its own share). */
-  async run(packed: Float32Array, n: number, generations: number): Promise<Float32Array> {
+  async run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array> {
     const slices = Math.max(1, Math.min(this.workers.length, n));
     const size = Math.ceil(n / slices);
     const replies = await Promise.all(
@@ -80,6 +81,7 @@ export class WorkerPoolRunner implements KernelRunner {
     );
     const output = new Float32Array(n * 4);
     replies.forEach((reply, s) => output.set(reply.output!, Math.min(n, s * size) * 4));
+    throwIfAborted(signal);
     return output;
   }
 

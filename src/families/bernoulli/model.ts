@@ -7,7 +7,7 @@ import { fillActive, sharedValue, shifted } from '../../rng/lanes.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, wrightFisherTheory } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface BernoulliParams {
@@ -65,6 +65,7 @@ function createModel(params: BernoulliParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] === 0 || state[0] === 1,
     outcome: (state) => state[0],
+    isOutcome: (value) => value === 0 || value === 1,
     isFrozen: (state) => state[0] === 0 || state[0] === 1,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -92,11 +93,14 @@ export const bernoulliParts = describeFamily({
   exactTheory(config) {
     const p0 = (config.familyParams as BernoulliParams).p0;
     const law = bernoulliTheory.absorptionTime(config.samples, p0, config.generations);
-    return { source: `Wright–Fisher transition matrix, ${config.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? p0 : 1 - p0) };
+    return { source: `Wright–Fisher transition matrix, ${config.samples} copies`, ...wrightFisherTheory(law, config.generations), outcome: (value) => (value === 1 ? p0 : 1 - p0) };
   },
   peerRequest(config) {
     return peerDepartures(config) ?? { params: { p0: (config.familyParams as BernoulliParams).p0 }, sufficientForm: 'binomial' };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
+  toOptions: (params) => ({ p0: params.p0, 'truth-p': params.truthP }),
   create: createModel,
 });
 

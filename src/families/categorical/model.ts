@@ -14,6 +14,7 @@ import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
 import {
   SAMPLING_MODES,
   addSums,
+  countRefusal,
   eventColumn,
   floatColumn,
   intColumn,
@@ -56,12 +57,13 @@ export function parseInitialLaw(value: unknown, flag: string, categories: number
     return weights.map((w) => w / total);
   }
   const parts = spec.split(',');
+  // Each number is read as --p0 reads one (parseNumber): decimal, no hex, binary or Infinity.
   const probabilities = parts.map((part) => {
-    const number = Number(part.trim());
-    if (part.trim() === '' || !Number.isFinite(number) || number < 0) {
-      throw new UsageError(`--${flag} must be uniform, zipf:<s> or a list of probabilities ≥ 0 (got ${JSON.stringify(spec)})`);
+    try {
+      return parseNumber(part.trim(), flag, { min: 0 });
+    } catch {
+      throw new UsageError(`--${flag} must be uniform, zipf:<s> or a list of probabilities ≥ 0 (got ${JSON.stringify(spec)}; ${JSON.stringify(part.trim())} is not a decimal number ≥ 0)`);
     }
-    return number;
   });
   if (probabilities.length < 2) throw new UsageError(`--${flag} needs at least 2 probabilities (got ${JSON.stringify(spec)})`);
   if (categories !== null && probabilities.length !== categories) {
@@ -246,6 +248,7 @@ function createModel(params: CategoricalParams, loop: LoopConfig): FamilyModel {
       for (let j = 0; j < categories; j++) if (state[j] > 0) return j;
       return -1;
     },
+    isOutcome: (value) => Number.isInteger(value) && value >= 0 && value < categories,
     isFrozen: (state) => countPositive(state, categories) === 1,
     writeFinals(state, out) {
       const [entropy, largest] = entropyAndMax(state, categories);
@@ -291,13 +294,23 @@ export const categoricalParts = describeFamily({
   exactTheory(config) {
     const params = config.familyParams as CategoricalParams;
     if (decoderReshapes(params)) return 'a reshaped decoder (temperature, top-k, top-p) breaks the martingale: no exact survivor law';
-    return { source: 'martingale: P(survivor j) = π_j,0', cdf: null, mean: null, outcome: (value) => params.init[value] ?? 0 };
+    return { source: 'martingale: P(survivor j) = π_j,0', cdfAt: null, knownTo: 0, changesTo: 0, mean: null, outcome: (value) => params.init[value] ?? 0, note: null };
   },
   peerRequest(config) {
     const params = config.familyParams as CategoricalParams;
     const decoder = [params.temperature !== 1 ? '--temperature' : null, params.topK !== null ? '--top-k' : null, params.topP !== 1 ? '--top-p' : null];
     return peerDepartures(config, decoder) ?? { params: { init: params.init }, sufficientForm: 'multinomial' };
   },
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
+  toOptions: (params) => ({
+    categories: params.categories,
+    init: params.initSpec,
+    ...(JSON.stringify(params.truth) === JSON.stringify(params.init) ? {} : { 'truth-init': params.truth.join(',') }),
+    temperature: params.temperature,
+    ...(params.topK === null ? {} : { 'top-k': params.topK }),
+    'top-p': params.topP,
+  }),
   create: createModel,
 });
 

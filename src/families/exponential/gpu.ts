@@ -1,6 +1,6 @@
 /** Exponential on a gpu.js backend: the chain kernel of kernels/exponential.js. */
 import { exponentialKernelSource } from '../../../kernels/exponential.js';
-import { decodeCollapseTime, fittedCount, FLOAT32_FLOOR, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
+import { decodeCollapseTime, fittedCount, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
 import type { ExponentialParams } from './model.js';
 import type { FamilyGpu, GpuPlan, GpuPlanContext } from '../routes.js';
 
@@ -23,11 +23,6 @@ export function exponentialPlan({ spec, model, style }: GpuPlanContext): GpuPlan
 }
 
 export const gpu: FamilyGpu = {
-  route(spec, backend) {
-    const params = spec.familyParams as ExponentialParams;
-    if (params.collapseThreshold / params.rate0 < FLOAT32_FLOOR) {
-      return `--collapse-threshold × the initial mean must be at least ${FLOAT32_FLOOR} on --backend ${backend} (float32 range)`;
-    }
-    return { kind: 'chain', plan: exponentialPlan };
-  },
+  // Float32 limits (the collapse floor, values that grow): the descriptor's rangeRefusal, checked for every route.
+  route: () => ({ kind: 'chain', plan: exponentialPlan }),
 };

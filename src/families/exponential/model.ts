@@ -6,7 +6,7 @@
 import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
 import { digamma, trigamma } from '../../math/special.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 
@@ -67,6 +67,7 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] <= meanFloor,
     outcome: () => NaN,
+    isOutcome: () => false,
     isFrozen: (state) => state[0] === 0,
     writeFinals(state, out) {
       out[0] = 1 / state[0];
@@ -75,6 +76,25 @@ function createModel(params: ExponentialParams, loop: LoopConfig): FamilyModel {
       out[0] = 1 / state[0];
     },
   };
+}
+
+/**
+ * Where an exponential configuration leaves `format`: the sum of the points one fit pools,
+ * with the mean free to grow by GROWTH_MARGIN (it is a martingale), must stay finite, and
+ * the collapse floor ε·mean₀ must be a normal number with room to spare. The sums are
+ * scale-free otherwise: float32 loses no more than rounding.
+ */
+export function exponentialRangeRefusal(params: ExponentialParams, run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  const largestMean = Math.max(1 / params.rate0, 1 / params.truthRate) * GROWTH_MARGIN;
+  if (!(largestMean * points * 4 < format.largest)) {
+    return `1 / --rate0 (or 1 / --truth-rate) × the points one fit pools (${formatLimit(points)}) must stay below ${formatLimit(format.largest / (4 * GROWTH_MARGIN))} in ${format.name}, with room for the mean to grow ${formatLimit(GROWTH_MARGIN)}-fold (got a mean of ${formatLimit(largestMean / GROWTH_MARGIN)})`;
+  }
+  const floor = params.collapseThreshold / params.rate0;
+  if (!(floor >= format.smallest)) {
+    return `--collapse-threshold / --rate0 (${formatLimit(floor)}, the collapse floor of the mean) must be at least ${formatLimit(format.smallest)} in ${format.name}`;
+  }
+  return null;
 }
 
 /** The family's description; ./index.ts adds its GPU routes. */
@@ -96,6 +116,8 @@ export const exponentialParts = describeFamily({
   modes: SAMPLING_MODES,
   exactTheory: () => 'no exact collapse-time law for exponential (its variance and martingale laws are checked by the test suite)',
   peerRequest: () => null,
+  rangeRefusal: exponentialRangeRefusal,
+  toOptions: (params) => ({ rate0: params.rate0, 'collapse-threshold': params.collapseThreshold, 'truth-rate': params.truthRate }),
   create: createModel,
 });
 

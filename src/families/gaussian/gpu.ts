@@ -1,6 +1,6 @@
 /** Gaussian on a gpu.js backend: the chain kernel of kernels/gaussian.js. */
 import { gaussianKernelSource } from '../../../kernels/gaussian.js';
-import { decodeCollapseTime, fittedCount, FLOAT32_FLOOR, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
+import { decodeCollapseTime, fittedCount, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
 import type { GaussianParams } from './model.js';
 import type { FamilyGpu, GpuPlan, GpuPlanContext } from '../routes.js';
 
@@ -24,11 +24,6 @@ export function gaussianPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
 }
 
 export const gpu: FamilyGpu = {
-  route(spec, backend) {
-    const params = spec.familyParams as GaussianParams;
-    if (params.collapseThreshold * params.var0 < FLOAT32_FLOOR) {
-      return `--collapse-threshold × the initial variance must be at least ${FLOAT32_FLOOR} on --backend ${backend} (float32 range)`;
-    }
-    return { kind: 'chain', plan: gaussianPlan };
-  },
+  // Float32 limits (the collapse floor, values that grow): the descriptor's rangeRefusal, checked for every route.
+  route: () => ({ kind: 'chain', plan: gaussianPlan }),
 };

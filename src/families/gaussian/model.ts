@@ -7,11 +7,11 @@
  * Collapse is the first generation with σ²_t ≤ ε σ²₀.
  */
 import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
-import { digamma, trigamma } from '../../math/special.js';
+import { digamma, logGamma, trigamma } from '../../math/special.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { UsageError } from '../../spec/errors.js';
 import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, floatColumn, type FamilyModel, type FamilyOption, type LoopConfig } from '../family.js';
+import { SAMPLING_MODES, floatColumn, type FamilyModel, type FamilyOption, type LoopConfig, formatLimit, GROWTH_MARGIN, pooledPoints, type NumberFormat, type RangeContext } from '../family.js';
 import { COLLAPSE_THRESHOLD_OPTION, parseCollapseThreshold } from '../collapse-threshold.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
@@ -128,6 +128,7 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[1] <= varianceFloor,
     outcome: () => NaN,
+    isOutcome: () => false,
     isFrozen: (state) => state[1] === 0,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -138,6 +139,72 @@ function createModel(params: GaussianParams, loop: LoopConfig): FamilyModel {
       out[1] = state[1];
     },
   };
+}
+
+/**
+ * Where a Gaussian configuration leaves `format` (see FamilyDescriptor.rangeRefusal):
+ * - M2 = Σ(x − x̄)² over the points pooled, with σ² free to grow by GROWTH_MARGIN (σ² is a
+ *   supermartingale), must stay finite;
+ * - the collapse floor ε·σ²₀ must be a normal number with room to spare;
+ * - where points are drawn one by one or pooled (per-sample, ground truth, prior, a regime
+ *   that pools generations), x = μ + σz is rounded to the spacing of numbers near |μ|:
+ *   that rounding adds a variance of spacing²/12, which at the collapse floor must be
+ *   below a hundredth of σ²'s per-generation drift (about σ²/n), or the collapse time is
+ *   wrong. |μ| is bounded by its start and the truth plus ten standard deviations.
+ */
+/**
+ * A lower bound on σ² over the run that fails with probability below 10⁻¹² per chain: the
+ * collapse floor, or, where the run is too short to get there, what T generations can do.
+ * In the replace regime (the fastest decline; pooling only slows it) σ²_{t+1}/σ²_t =
+ * χ²_k/c with k = n − 1 and c = n (MLE) or n − 1, so ln σ²_T/σ²_0 is a sum of T
+ * independent ln(χ²_k/c); Chernoff's bound with E[(χ²_k/c)^{−s}] = (c/2)^s Γ(k/2 − s)/Γ(k/2)
+ * gives how far below its start it can fall.
+ */
+export function lowestVariance(params: GaussianParams, run: RangeContext): number {
+  const floor = params.collapseThreshold * params.var0;
+  const n = run.samples + run.groundTruth;
+  const k = n - 1;
+  if (k < 1) return floor;
+  const c = params.estimator === 'mle' ? n : k;
+  const logChance = Math.log(1e-12);
+  let fall = Infinity;
+  // Minimise over s in (0, k/2) on a grid: the bound holds at every s.
+  for (let i = 1; i < 200; i++) {
+    const s = (i / 200) * (k / 2);
+    const logMoment = s * Math.log(c / 2) + logGamma(k / 2 - s) - logGamma(k / 2);
+    fall = Math.min(fall, (run.generations * logMoment - logChance) / s);
+  }
+  return Math.max(floor, Math.min(params.var0, params.truthVar) * Math.exp(-fall));
+}
+
+export function gaussianRangeRefusal(params: GaussianParams, run: RangeContext, format: NumberFormat): string | null {
+  const points = pooledPoints(run);
+  const largestVariance = Math.max(params.var0, params.truthVar) * GROWTH_MARGIN;
+  if (!(largestVariance * points * 4 < format.largest)) {
+    return `--var0 (or --truth-var) × the points one fit pools (${formatLimit(points)}) must stay below ${formatLimit(format.largest / (4 * GROWTH_MARGIN))} in ${format.name}, with room for σ² to grow ${formatLimit(GROWTH_MARGIN)}-fold (got σ² = ${formatLimit(Math.max(params.var0, params.truthVar))})`;
+  }
+  const floor = params.collapseThreshold * params.var0;
+  if (!(floor >= format.smallest)) {
+    return `--collapse-threshold × --var0 (${formatLimit(floor)}) must be at least ${formatLimit(format.smallest)} in ${format.name}`;
+  }
+  const n = run.samples + run.groundTruth;
+  const rounds = run.mode === 'per-sample' || run.groundTruth > 0 || run.prior > 0 || run.pooledGenerations > 1;
+  const largestMean = Math.max(Math.abs(params.mu0), Math.abs(params.truthMu)) + 10 * Math.sqrt(Math.max(params.var0, params.truthVar));
+  const spacing = 2 * format.unitRoundoff * largestMean;
+  // σ at the lowest σ² the run reaches: the collapse floor, or above it for a short run.
+  const floorSigma = Math.sqrt(lowestVariance(params, run));
+  if (rounds && !(spacing <= floorSigma * Math.sqrt(0.12 / n))) {
+    const spread = 10 * Math.sqrt(Math.max(params.var0, params.truthVar));
+    const widest = (floorSigma * Math.sqrt(0.12 / n)) / (2 * format.unitRoundoff) - spread;
+    const resolution = `near |x| = ${formatLimit(largestMean)} numbers are ${formatLimit(spacing)} apart, too coarse for σ = ${formatLimit(floorSigma)} (the lowest the run reaches: σ₀ √--collapse-threshold, or what --generations allow) with ${formatLimit(n)} points`;
+    return widest > 0
+      ? `--mu0 (or --truth-mu) is too far from 0 for ${format.name} at this collapse floor: ${resolution}; |μ| up to about ${formatLimit(widest)} works, or a larger --collapse-threshold`
+      : `--truth-var (or --var0) spreads the data too wide for ${format.name} to resolve the collapse floor: ${resolution}; use a larger --collapse-threshold or a narrower truth`;
+  }
+  if (run.l2 > 0 && !(largestMean * largestMean * GROWTH_MARGIN < format.largest)) {
+    return `--l2 squares μ: --mu0 (or --truth-mu) must be below ${formatLimit(Math.sqrt(format.largest / GROWTH_MARGIN))} in ${format.name}`;
+  }
+  return null;
 }
 
 /** The family's description; ./index.ts adds its GPU routes. */
@@ -175,6 +242,15 @@ export const gaussianParts = describeFamily({
     const params = config.familyParams as GaussianParams;
     return peerDepartures(config) ?? { params: { mu0: params.mu0, var0: params.var0, estimator: params.estimator, collapse_threshold: params.collapseThreshold }, sufficientForm: 'chi-square' };
   },
+  toOptions: (params) => ({
+    mu0: params.mu0,
+    var0: params.var0,
+    estimator: params.estimator,
+    'collapse-threshold': params.collapseThreshold,
+    'truth-mu': params.truthMu,
+    'truth-var': params.truthVar,
+  }),
+  rangeRefusal: gaussianRangeRefusal,
   create: createModel,
 });
 

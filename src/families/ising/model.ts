@@ -22,15 +22,7 @@ import { solveIncreasing } from '../../math/roots.js';
 import { UsageError } from '../../spec/errors.js';
 import { given, parseChoice, parseNumber, type RawOptions } from '../../spec/parse.js';
 import { wrightFisherAbsorption, type AbsorptionLaw } from '../../stats/wright-fisher.js';
-import {
-  SAMPLING_MODES,
-  addSums,
-  eventColumn,
-  floatColumn,
-  type FamilyEvent,
-  type FamilyModel,
-  type LoopConfig,
-} from '../family.js';
+import { SAMPLING_MODES, addSums, countRefusal, eventColumn, floatColumn, type FamilyEvent, type FamilyModel, type LoopConfig, wrightFisherTheory } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export type IsingLearn = 'theta1' | 'theta1,theta2';
@@ -481,6 +473,7 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: isPolarised,
     outcome: (state) => (state[THETA1] > 0 ? 1 : -1),
+    isOutcome: (value) => value === 1 || value === -1,
     isFrozen: isPointMass,
     writeFinals(state, out) {
       out[0] = state[MEAN_M];
@@ -550,9 +543,24 @@ export const isingParts = describeFamily({
     if (params.learn !== 'theta1' || params.initial.theta2 !== 0) return 'coupled spins (θ₂ ≠ 0 or learned) have no exact collapse law here';
     const law = isingTheory.absorptionTime(params.spins, config.samples, params.initial.m, config.generations);
     const up = isingTheory.polarisedUpProbability(params.initial.m);
-    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * config.samples} copies`, cdf: law.cdf, mean: law.mean, outcome: (value) => (value === 1 ? up : 1 - up) };
+    return { source: `Wright–Fisher transition matrix, N·M = ${params.spins * config.samples} copies`, ...wrightFisherTheory(law, config.generations), outcome: (value) => (value === 1 ? up : 1 - up) };
   },
   peerRequest: () => null,
+  // Counts of points: exact while one fit pools fewer than the format's exact integers.
+  rangeRefusal: (_params, run, format) => countRefusal(run, format),
+  toOptions(params) {
+    // θ₁ where it is finite (m follows from it exactly), m where the model is polarised.
+    const model = (spec: IsingModelSpec, flags: { m: string; theta1: string; theta2: string }): Record<string, unknown> =>
+      spec.theta1 === null ? { [flags.m]: spec.m, [flags.theta2]: spec.theta2 } : { [flags.theta1]: spec.theta1, [flags.theta2]: spec.theta2 };
+    const sameTruth = JSON.stringify(params.truth) === JSON.stringify(params.initial);
+    return {
+      spins: params.spins,
+      learn: params.learn,
+      'coupling-scale': params.couplingScale,
+      ...model(params.initial, { m: 'm0', theta1: 'theta1', theta2: 'theta2' }),
+      ...(sameTruth ? {} : model(params.truth, { m: 'truth-m', theta1: 'truth-theta1', theta2: 'truth-theta2' })),
+    };
+  },
   create: createModel,
 });
 

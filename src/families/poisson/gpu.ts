@@ -2,6 +2,7 @@
 import { poissonKernelSource, poissonThresholds } from '../../../kernels/poisson.js';
 import { fittedCount, kernelLoop, refitFromSlots } from '../../engine/gpu/plan.js';
 import { POISSON_INVERSION_LIMIT } from '../../rng/distributions/poisson.js';
+import { UsageError } from '../../spec/errors.js';
 import type { PoissonParams } from './model.js';
 import type { FamilyGpu, GpuPlan, GpuPlanContext } from '../routes.js';
 
@@ -36,7 +37,7 @@ export function poissonPlan({ spec, model, style }: GpuPlanContext): GpuPlan {
     exactness: exact ? 'near-exact' : 'float32',
     initialSlots: Float32Array.of(0, 0, params.lambda0 === 0 ? 0 : -1, 0),
     decodeCollapse(code) {
-      if (code < -1) throw new Error('a Poisson count reached 2^24, beyond exact float32 integers: use --backend reference');
+      if (code < -1) throw new UsageError('a Poisson count reached 2^24, beyond exact float32 integers (the up-front limit makes this all but impossible): run this configuration with --backend reference');
       return code < 0 ? { collapseTime: -1, outcome: NaN } : { collapseTime: code, outcome: 0 };
     },
     modelState: refitFromSlots(spec, model, (slots, run, stats) => {

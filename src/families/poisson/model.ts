@@ -6,7 +6,7 @@
 import { fillActive, laneScratch, shifted } from '../../rng/lanes.js';
 import { solveIncreasing } from '../../math/roots.js';
 import { given, parseNumber, type RawOptions } from '../../spec/parse.js';
-import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig } from '../family.js';
+import { SAMPLING_MODES, addSums, floatColumn, type FamilyModel, type LoopConfig, countRefusal, formatLimit, type NumberFormat, type RangeContext } from '../family.js';
 import { describeFamily, peerDepartures } from '../descriptor.js';
 
 export interface PoissonParams {
@@ -60,6 +60,7 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
     },
     isCollapsed: (state) => state[0] === 0,
     outcome: () => 0,
+    isOutcome: (value) => value === 0,
     isFrozen: (state) => state[0] === 0,
     writeFinals(state, out) {
       out[0] = state[0];
@@ -68,6 +69,33 @@ function createModel(params: PoissonParams, loop: LoopConfig): FamilyModel {
       out[0] = state[0];
     },
   };
+}
+
+/**
+ * Where a Poisson configuration leaves `format`: counts must stay exact integers. The count
+ * of a generation, S = Σx, is a martingale (a critical Galton–Watson process under maximum
+ * likelihood, pulled back by mitigations), starting at S₀ = n·max(λ₀, λ*). Over T
+ * generations it stays below S₀ + 10√(S₀T) but for fluctuations beyond ten standard
+ * deviations, and a surviving line of descent grows like t/2 (S_t/t → Exp(½) given
+ * survival), so it reaches a count A with probability about S₀·e^{−2A/T}: that must be
+ * below 10⁻¹² per chain too. Pooled generations (accumulate, window) add theirs up.
+ */
+export function poissonRangeRefusal(params: PoissonParams, run: RangeContext, format: NumberFormat): string | null {
+  const counted = countRefusal(run, format);
+  if (counted !== null) return counted;
+  const n = run.samples + run.groundTruth;
+  const start = n * Math.max(params.lambda0, params.truthLambda) + run.prior * params.truthLambda;
+  const horizon = run.generations;
+  const fluctuation = start + 10 * Math.sqrt(Math.max(start, 1) * horizon);
+  const limit = format.exactIntegers / run.pooledGenerations;
+  const lineage = Math.max(start, 1) * Math.exp((-2 * limit) / horizon);
+  if (!(fluctuation < limit) || !(lineage < 1e-12)) {
+    return (
+      `--lambda0 (or --truth-lambda) × (--samples + --ground-truth) = ${formatLimit(start)} counts per generation can grow over --generations ${horizon} ` +
+      `beyond ${formatLimit(limit)}${run.pooledGenerations > 1 ? ' (pooled over the generations kept)' : ''}, past exact ${format.name} integers`
+    );
+  }
+  return null;
 }
 
 /** The family's description; ./index.ts adds its GPU routes. */
@@ -87,6 +115,8 @@ export const poissonParts = describeFamily({
   modes: SAMPLING_MODES,
   exactTheory: () => 'no exact collapse-time law for poisson (its variance and martingale laws are checked by the test suite)',
   peerRequest: () => null,
+  rangeRefusal: poissonRangeRefusal,
+  toOptions: (params) => ({ lambda0: params.lambda0, 'truth-lambda': params.truthLambda }),
   create: createModel,
 });
 
