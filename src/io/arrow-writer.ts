@@ -64,3 +64,42 @@ export class ArrowFileWriter {
     this.file.retract();
   }
 }
+
+/** A ByteSink in memory (the browser's Arrow file, web/): `bytes()` once committed. */
+export class MemorySink implements ByteSink {
+  private chunks: Uint8Array[] = [];
+  private committed = false;
+
+  constructor(readonly path: string) {}
+
+  write(chunk: Uint8Array): void {
+    // apache-arrow may reuse its buffers: keep a copy.
+    this.chunks.push(chunk.slice());
+  }
+
+  commit(): void {
+    this.committed = true;
+  }
+
+  discard(): void {
+    this.chunks = [];
+  }
+
+  retract(): void {
+    this.chunks = [];
+    this.committed = false;
+  }
+
+  /** The whole file, or null before commit. */
+  bytes(): Uint8Array | null {
+    if (!this.committed) return null;
+    const total = this.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return bytes;
+  }
+}

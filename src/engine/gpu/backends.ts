@@ -53,7 +53,7 @@ function installNavigatorGpu(): { ok: true } | { ok: false; reason: string } {
     return { ok: false, reason: `the webgpu package does not load (${(error as Error).message.split('\n')[0]}) — run npm ci` };
   }
   Object.assign(globalThis, webgpu.globals);
-  const navigatorObject = ((globalThis as { navigator?: Record<string, unknown> }).navigator ??= {});
+  const navigatorObject = ((globalThis as unknown as { navigator?: Record<string, unknown> }).navigator ??= {});
   navigatorObject['gpu'] = webgpu.create([]);
   navigatorInstalled = true;
   return { ok: true };
