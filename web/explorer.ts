@@ -233,11 +233,15 @@ async function run(spec: RunSpec): Promise<void> {
   try {
     for await (const started of startEngine(spec, controller.signal)) {
       engine = started.engine;
-      const backend = engine.backend as PageBackend;
-      const ran: RunSpec = { ...spec, backend };
-      showCommand(backend === ('reference' as never) ? 'cpu' : backend);
+      const backend: PageBackend = engine.backend === 'reference' ? 'cpu' : (engine.backend as PageBackend);
+      const ran: RunSpec = { ...spec, backend: engine.backend };
+      showCommand(backend);
       element('engine').textContent = `Backend: ${engine.backend} on ${engine.device}`;
-      const provenance = provenanceOf(ran, engine.backend, engine.device);
+      // The provenance names the backend and device that ran; its configuration is the one
+      // `collapse-sim run --config` reruns to the same rows (so summarize, plot and export read
+      // the file): with the CLI backend that computes the same bits.
+      const stored: RunSpec = { ...spec, backend: CLI_BACKEND[backend] };
+      const provenance: Provenance = { ...provenanceOf(stored, engine.backend, engine.device), config: stored };
       const sink = new MemorySink(spec.out);
       const writer = new ArrowFileWriter(sink, chainSchema(model, provenance));
       const summary = new SummaryBuilder(provenance);
@@ -267,7 +271,7 @@ async function run(spec: RunSpec): Promise<void> {
       }
       writer.commit();
       await draw(summary, times, provenance);
-      finished = { arrow: sink.bytes()!, spec: ran };
+      finished = { arrow: sink.bytes()!, spec: stored };
       const seconds = (performance.now() - began) / 1000;
       setStatus('done', `Done: ${spec.chains} chains in ${seconds.toFixed(2)} s, ${rate()} on ${engine.backend} (first results ${firstResultMs?.toFixed(0)} ms after Run).`);
     }
