@@ -31,6 +31,11 @@ const PAGE_FLAGS = ['family', 'samples', 'chains', 'generations', 'seed', 'mode'
  */
 const PAGE_DEFAULTS: Record<string, string> = { 'batch-size': '1000' };
 const PAGE_BACKEND_CHOICES = ['auto', ...PAGE_BACKENDS];
+/**
+ * Most chains a page run takes: it keeps the whole Arrow file and every collapse time in
+ * memory (about 40 bytes a chain), where the CLI streams any number to disk.
+ */
+const PAGE_MAX_CHAINS = 10_000_000;
 /** Views are redrawn at most this often while a run goes on. */
 const REDRAW_MS = 400;
 
@@ -144,6 +149,9 @@ function validate(): RunSpec | null {
   clearErrors();
   try {
     const spec = resolveRunSpec(rawOptions(), PAGE_BACKEND_CHOICES);
+    if (spec.chains > PAGE_MAX_CHAINS) {
+      throw new UsageError(`--chains ${spec.chains} is more than the page keeps in memory (at most ${PAGE_MAX_CHAINS}); the command line streams any number to disk`);
+    }
     showCommand(spec.backend === 'auto' ? null : (spec.backend as PageBackend));
     return spec;
   } catch (error) {

@@ -164,6 +164,11 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     expect(await page.$eval('#status', (e) => (e as HTMLElement).dataset['state'])).toBe('invalid');
     await setOption(page, 'samples', '100');
     expect(await page.$eval('#error-samples', (e) => e.textContent)).toBe('');
+    // The page's own cap: it keeps the whole file in memory.
+    await setOption(page, 'chains', '20000000');
+    expect(await page.$eval('#error-chains', (e) => e.textContent)).toBe('--chains 20000000 is more than the page keeps in memory (at most 10000000); the command line streams any number to disk');
+    await setOption(page, 'chains', '10000');
+    expect(await page.$eval('#form-error', (e) => e.textContent)).toBe('');
     expect(errors).toEqual([]);
   });
 
