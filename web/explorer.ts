@@ -9,7 +9,7 @@
 import embed from 'vega-embed';
 import { tableFromIPC } from 'apache-arrow';
 import initParquet, * as parquetWasm from 'parquet-wasm/esm';
-import { histogramSpec, outcomesSpec, survivalSpec } from '../src/analysis/plot-specs.js';
+import { histogramSpec, outcomesSpec, survivalSpec, trajectoriesSpec, type TrajectorySeries } from '../src/analysis/plot-specs.js';
 import { SummaryBuilder } from '../src/analysis/summary.js';
 import type { Engine } from '../src/engine/engine.js';
 import { FAMILIES, FAMILY_NAMES } from '../src/families/index.js';
@@ -23,7 +23,7 @@ import { COMMON_OPTIONS, createFamilyModel, resolveRunSpec, type RunSpec } from 
 import { CLI_BACKEND, openPageEngine, PAGE_BACKENDS, type PageBackend, type Skipped } from './backends.js';
 
 /** The run options the page offers (the rest are about files, shards and checkpoints). */
-const PAGE_FLAGS = ['family', 'samples', 'chains', 'generations', 'seed', 'mode', 'ground-truth', 'prior', 'l2', 'regime', 'batch-size', 'backend'] as const;
+const PAGE_FLAGS = ['family', 'samples', 'chains', 'generations', 'seed', 'mode', 'ground-truth', 'prior', 'l2', 'regime', 'trajectories', 'batch-size', 'backend'] as const;
 /**
  * The page's own defaults where they differ from the CLI's: batches of 1000 chains, so that
  * results appear while a run goes on (the command shown then says --batch-size 1000; the
@@ -38,6 +38,10 @@ const PAGE_BACKEND_CHOICES = ['auto', ...PAGE_BACKENDS];
 const PAGE_MAX_CHAINS = 10_000_000;
 /** Views are redrawn at most this often while a run goes on. */
 const REDRAW_MS = 400;
+/** Trajectories drawn: of the first chains that --trajectories records, at most this many. */
+const TRAJECTORY_LINES = 20;
+/** The trajectories are animated over about this long, generation by generation. */
+const ANIMATION_MS = 4000;
 
 const element = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -227,6 +231,27 @@ async function draw(summary: SummaryBuilder, times: Int32Array, provenance: Prov
   await Promise.all(drawing);
 }
 
+/**
+ * The recorded chains' fitted parameter, drawn generation by generation: `collapse-sim plot
+ * --kind trajectories`'s spec, its rows fed to the view in steps.
+ */
+async function animateTrajectories(series: TrajectorySeries, signal: AbortSignal): Promise<void> {
+  const spec = { ...trajectoriesSpec(series), data: { name: 'trajectories' } };
+  const { view } = await embed('#trajectories', spec as never, { actions: false, renderer: 'svg' });
+  const rows = [...series.rows].sort((a, b) => a.generation - b.generation);
+  const last = rows.length === 0 ? 0 : rows[rows.length - 1].generation;
+  const frames = Math.max(1, Math.min(80, last));
+  let next = 0;
+  for (let frame = 1; frame <= frames && !signal.aborted; frame++) {
+    const upTo = (last * frame) / frames;
+    const from = next;
+    while (next < rows.length && rows[next].generation <= upTo) next++;
+    await view.insert('trajectories', rows.slice(from, next)).runAsync();
+    await new Promise((resolve) => setTimeout(resolve, ANIMATION_MS / frames));
+  }
+  element('trajectories').dataset['drawn'] = String(next);
+}
+
 async function run(spec: RunSpec): Promise<void> {
   const controller = new AbortController();
   running = controller;
@@ -254,19 +279,34 @@ async function run(spec: RunSpec): Promise<void> {
       const writer = new ArrowFileWriter(sink, chainSchema(model, provenance));
       const summary = new SummaryBuilder(provenance);
       const times = new Int32Array(spec.chains);
+      const trajectories: TrajectorySeries = { provenance, column: model.trajectoryColumns[0]?.name ?? 'value', rows: [] };
+      element('trajectories').replaceChildren();
       let chainsDone = 0;
       let chainGenerations = 0;
       let lastDraw = 0;
       let firstResultMs: number | null = null;
       const began = performance.now();
-      const rate = (): string => `${(chainGenerations / Math.max(1e-3, (performance.now() - began) / 1000)).toExponential(2)} chain·generations/s`;
-      for await (const batch of engine.run(ran, { signal: controller.signal })) {
+      const rate = (done = chainGenerations): string => `${(done / Math.max(1e-3, (performance.now() - began) / 1000)).toExponential(2)} chain·generations/s`;
+      // The rate between batches too, from the engine's progress (a few times a second).
+      let lastProgress = 0;
+      const onProgress = (progress: { chainGenerations: number }): void => {
+        if (performance.now() - lastProgress < 250 || firstResultMs === null) return;
+        lastProgress = performance.now();
+        setStatus('running', `Running: ${chainsDone} of ${spec.chains} chains, ${rate(progress.chainGenerations)} (first results ${firstResultMs.toFixed(0)} ms after Run).`);
+      };
+      for await (const batch of engine.run(ran, { signal: controller.signal, onProgress })) {
         writer.write(chainRecordBatch(writer.schema, model, batch));
         for (let i = 0; i < batch.count; i++) {
           const time = batch.collapseTime[i];
           const outcome = batch.outcome[i];
           times[batch.firstChain + i] = time;
           summary.add(time < 0 ? null : time, Number.isNaN(outcome) ? null : outcome);
+        }
+        const recorded = batch.trajectory;
+        if (recorded !== null) {
+          for (let i = 0; i < recorded.length; i++) {
+            if (recorded.chain[i] < TRAJECTORY_LINES) trajectories.rows.push({ chain: recorded.chain[i], generation: recorded.generation[i], value: recorded.values[0][i] });
+          }
         }
         chainsDone += batch.count;
         chainGenerations += batch.chainGenerations;
@@ -281,6 +321,7 @@ async function run(spec: RunSpec): Promise<void> {
       await draw(summary, times, provenance);
       finished = { arrow: sink.bytes()!, spec: stored };
       const seconds = (performance.now() - began) / 1000;
+      if (trajectories.rows.length > 0) void animateTrajectories(trajectories, controller.signal);
       setStatus('done', `Done: ${spec.chains} chains in ${seconds.toFixed(2)} s, ${rate()} on ${engine.backend} (first results ${firstResultMs?.toFixed(0)} ms after Run).`);
     }
   } catch (error) {

@@ -172,6 +172,21 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     expect(errors).toEqual([]);
   });
 
+  it('animates the recorded trajectories of a run with --trajectories, and puts the flag in the command', async () => {
+    const { page, errors } = await openPage([]);
+    await setOption(page, 'chains', '200');
+    await setOption(page, 'trajectories', 'every:1,chains:5');
+    await setOption(page, 'backend', 'cpu');
+    expect(await page.$eval('#command', (e) => e.textContent)).toBe('collapse-sim run --family bernoulli --chains 200 --trajectories every:1,chains:5 --batch-size 1000 --backend reference');
+    await page.evaluate(() => document.getElementById('run')!.click());
+    await page.waitForSelector('#trajectories[data-drawn]', { timeout: 120_000 });
+    // Every generation of the five chains, up to each one's collapse (and generation 0).
+    const drawn = Number(await page.$eval('#trajectories', (e) => (e as HTMLElement).dataset['drawn']));
+    expect(drawn).toBeGreaterThan(5);
+    expect(await page.$eval('#trajectories', (e) => e.textContent)).toContain('Trajectories of p for 5 chains');
+    expect(errors).toEqual([]);
+  });
+
   it('runs Bernoulli M = 100, 10⁴ chains on WebGL2 (Mesa): the Arrow download holds the CLI reference path\'s rows', async () => {
     const { page, errors, downloads } = await openPage(['--use-angle=gl']);
     const screenshot = join(directory, 'explorer-webgl2.png');
