@@ -72,6 +72,59 @@ export function kernelMode(kernel: { kernel?: { constructor: { name: string } } 
   return known[name] ?? name;
 }
 
+/** Settings for a kernel called with any output size and loop count. */
+export function flexibleKernelSettings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    output: [1],
+    dynamicOutput: true,
+    dynamicArguments: true,
+    // The GL backends need a bound for loops with a dynamic count.
+    loopMaxIterations: MAX_CALL_GENERATIONS,
+    precision: 'single',
+    tactic: 'precision',
+    ...extra,
+  };
+}
+
+/**
+ * A compiled gpu.js kernel called with an output size: awaits what webgpu returns, names a
+ * failure by its backend, and checks once that gpu.js ran the mode asked for (it may
+ * silently fall back to another). Every kernel this engine calls in-thread goes through it.
+ */
+export class CheckedKernel {
+  private checked = false;
+
+  private constructor(
+    private readonly kernel: GpuKernel,
+    readonly backend: KernelBackendName,
+  ) {}
+
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, extra: Record<string, unknown> = {}): CheckedKernel {
+    return new CheckedKernel(gpu.createKernel(source, flexibleKernelSettings(extra)) as GpuKernel, backend);
+  }
+
+  async call(size: number, args: readonly unknown[]): Promise<unknown> {
+    this.kernel.setOutput([size]);
+    let result: unknown;
+    try {
+      result = this.kernel(...args);
+      if (result instanceof Promise) result = await result;
+    } catch (error) {
+      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!this.checked) {
+      const ran = kernelMode(this.kernel);
+      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
+      this.checked = true;
+    }
+    return result;
+  }
+
+  destroy(): void {
+    this.kernel.destroy?.();
+  }
+}
+
 /** gpu.js returns vec4 outputs as an array of 4-element arrays; flatten them. */
 function flattenRows(result: unknown, n: number): Float32Array {
   const flat = new Float32Array(n * 4);
@@ -94,26 +147,16 @@ function flattenRows(result: unknown, n: number): Float32Array {
  * row the kernel skips (a chain kernel's chain at the horizon).
  */
 export class InThreadRunner implements KernelRunner {
-  private checked = false;
   private capacity = 0;
 
   private constructor(
-    private readonly kernel: GpuKernel,
+    private readonly kernel: CheckedKernel,
     private readonly recipe: KernelRecipe,
   ) {}
 
   /** Compiles the kernel (with a call on one chain, so compilation is not timed later). */
   static async create(gpu: { createKernel(source: string, settings: unknown): unknown }, recipe: KernelRecipe): Promise<InThreadRunner> {
-    const settings = {
-      output: [1],
-      dynamicOutput: true,
-      dynamicArguments: true,
-      // The GL backends need a bound for loops with a dynamic count.
-      loopMaxIterations: MAX_CALL_GENERATIONS,
-      precision: 'single',
-      tactic: 'precision',
-    };
-    const runner = new InThreadRunner(gpu.createKernel(recipe.source, settings) as GpuKernel, recipe);
+    const runner = new InThreadRunner(CheckedKernel.create(gpu, recipe.backend, recipe.source), recipe);
     await runner.run(recipe.padding, 1, 0);
     return runner;
   }
@@ -124,28 +167,14 @@ export class InThreadRunner implements KernelRunner {
     const padded = new Float32Array(this.capacity * width);
     padded.set(packed.subarray(0, n * width));
     for (let i = n; i < this.capacity; i++) padded.set(this.recipe.padding, i * width);
-    this.kernel.setOutput([this.capacity]);
-    let result: unknown;
-    try {
-      result = this.kernel(padded, generations, ...this.recipe.constants);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.recipe.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.recipe.backend) {
-        throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.recipe.backend}: refusing to report a backend that did not run`);
-      }
-      this.checked = true;
-    }
+    const result = await this.kernel.call(this.capacity, [padded, generations, ...this.recipe.constants]);
     // The call held this thread: let a signal's handler run before the next.
     await yieldToEventLoop(signal);
     return flattenRows(result, n);
   }
 
   async destroy(): Promise<void> {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }
 
@@ -154,44 +183,28 @@ export const inThreadRunners: KernelRunnerFactory = (recipe, gpu) => InThreadRun
 
 /**
  * A kernel with a flat output (one float per element, or four with `vector`), compiled in
- * this thread and called with any output size; checks the mode gpu.js really ran.
+ * this thread and called with any output size.
  */
 export class FlatKernel {
-  private checked = false;
-
-  constructor(
-    private readonly kernel: GpuKernel,
-    private readonly backend: KernelBackendName,
+  private constructor(
+    private readonly kernel: CheckedKernel,
     private readonly vector: boolean,
     private readonly signal?: AbortSignal,
   ) {}
 
   /** `signal`: an aborted run stops after the call under way (see yieldToEventLoop). */
   static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, vector = false, signal?: AbortSignal): FlatKernel {
-    const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: MAX_CALL_GENERATIONS, precision: 'single', tactic: 'precision' };
-    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector, signal);
+    return new FlatKernel(CheckedKernel.create(gpu, backend, source), vector, signal);
   }
 
   async call(size: number, ...args: unknown[]): Promise<Float32Array> {
-    this.kernel.setOutput([size]);
-    let result: unknown;
-    try {
-      result = this.kernel(...args);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
-      this.checked = true;
-    }
-    // Kernels of the categorical pipeline run in this thread: let a signal's handler run.
+    const result = await this.kernel.call(size, args);
+    // The call held this thread: let a signal's handler run.
     await yieldToEventLoop(this.signal);
     return this.vector ? flattenRows(result, size) : Float32Array.from(result as ArrayLike<number>);
   }
 
   destroy(): void {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }

@@ -22,70 +22,43 @@ import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import { hasMitigation, type FamilyModel } from '../../families/family.js';
 import type { WeightsPipelinePlan } from '../../families/routes.js';
 import { U24_SCALE } from '../../rng/uniform.js';
-import { InterruptedError } from '../../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../../spec/run-spec.js';
 import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batch.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
+import { CallSizer, yieldToEventLoop } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
 import type { KernelBackendName } from './names.js';
-import { kernelMode, MAX_CALL_GENERATIONS } from './kernel-runner.js';
+import { CheckedKernel } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
 /** Thread indices are floats in GL: every flat array stays below 2^24 elements. */
 const ELEMENT_LIMIT = 2 ** 24;
 /** Generations per round between readbacks (a finished chain idles at most this many). */
 const ROUND_GENERATIONS = 8;
+/** Elements a first round may touch before a rate is measured: small enough for the slowest backend. */
+const INITIAL_CALL_UNITS = 2 ** 18;
 
 /** A flat array on the host, or (webgpu pipeline mode) a buffer that stays on the GPU. */
 type DeviceArray = Float32Array | { toArray(): Promise<unknown>; delete(): void };
 
-type PipelineKernel = ((...args: unknown[]) => unknown) & { setOutput(output: number[]): unknown; kernel?: { constructor: { name: string } }; destroy?(): void };
-
 /**
  * A kernel with a flat output of any size. Pipelined (webgpu), it returns GPU buffers that
  * the next kernels take as inputs, a fresh one per call (immutable); otherwise arrays.
- * Either way it checks once that gpu.js ran it on the backend asked for.
  */
 class StageKernel {
-  private checked = false;
-
-  private constructor(
-    private readonly kernel: PipelineKernel,
-    private readonly backend: KernelBackendName,
-  ) {}
+  private constructor(private readonly kernel: CheckedKernel) {}
 
   static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, pipelined: boolean): StageKernel {
-    const settings = {
-      output: [1],
-      dynamicOutput: true,
-      dynamicArguments: true,
-      loopMaxIterations: MAX_CALL_GENERATIONS,
-      precision: 'single',
-      tactic: 'precision',
-      ...(pipelined ? { pipeline: true, immutable: true } : {}),
-    };
-    return new StageKernel(gpu.createKernel(source, settings) as PipelineKernel, backend);
+    return new StageKernel(CheckedKernel.create(gpu, backend, source, pipelined ? { pipeline: true, immutable: true } : {}));
   }
 
   async call(size: number, ...args: unknown[]): Promise<DeviceArray> {
-    this.kernel.setOutput([size]);
-    let result: unknown;
-    try {
-      result = this.kernel(...args);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
-      this.checked = true;
-    }
+    const result = await this.kernel.call(size, args);
     return result instanceof Float32Array || !(result as { toArray?: unknown }).toArray ? Float32Array.from(result as ArrayLike<number>) : (result as DeviceArray);
   }
 
   destroy(): void {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }
 
@@ -187,6 +160,11 @@ export async function* runWeightsPipeline(
   const device = async (values: Float32Array): Promise<DeviceArray> => (kernels.upload ? kernels.upload.call(values.length, values) : values);
   const largest = Math.max(K, spec.samples, truthCount, 4);
   const groupLimit = Math.max(1, Math.floor((ELEMENT_LIMIT - 1) / largest));
+  // Groups are sized so that a full round takes at most GROUP_CALLS kernel calls' time (see
+  // engine/pacing.ts), measured in elements the kernels touch; a signal is seen between rounds.
+  const unitsPerGeneration = K + spec.samples + truthCount;
+  const unitsPerRound = unitsPerGeneration * ROUND_GENERATIONS;
+  const sizer = new CallSizer(INITIAL_CALL_UNITS);
 
   const state = new Float64Array(model.stateSize);
   const finalRow = new Float64Array(model.finalColumns.length);
@@ -238,8 +216,9 @@ export async function* runWeightsPipeline(
         builder.push(chain, run, trajectoryRow);
       };
 
-      for (let groupStart = 0; groupStart < count; groupStart += groupLimit) {
-        let chains = Array.from({ length: Math.min(groupLimit, count - groupStart) }, (_, i) => first + groupStart + i);
+      for (let groupStart = 0, groupSize = 0; groupStart < count; groupStart += groupSize) {
+        groupSize = Math.min(sizer.items(unitsPerRound, groupLimit), count - groupStart);
+        let chains = Array.from({ length: groupSize }, (_, i) => first + groupStart + i);
         let counts: Float32Array = new Float32Array(chains.length * K);
         let status: Float32Array = new Float32Array(chains.length * 4);
         // Generation 0: a law with one category is already collapsed.
@@ -276,7 +255,10 @@ export async function* runWeightsPipeline(
 
           // A round: generation 1 and recorded trajectories alone, else up to ROUND_GENERATIONS,
           // never past the horizon (every live chain is at generation t − 1).
-          const round = t === 1 || spec.trajectories !== null ? 1 : Math.min(ROUND_GENERATIONS, spec.generations - (t - 1));
+          // A round is also cut to one call's work (TARGET_CALL_MS) at the rate measured so far.
+          const roundsWorth = Math.max(1, Math.floor(sizer.budget() / (m * unitsPerGeneration)));
+          const round = t === 1 || spec.trajectories !== null ? 1 : Math.min(ROUND_GENERATIONS, roundsWorth, spec.generations - (t - 1));
+          const roundStarted = performance.now();
           const limbs = await device(chainLimbs);
           let countsOnDevice = await device(counts);
           let statusOnDevice = await device(status);
@@ -312,7 +294,9 @@ export async function* runWeightsPipeline(
           for (let i = 0; i < m; i++) chainGenerations += status[i * 4 + 3] - runBefore[i];
           t += round;
           if (spec.trajectories !== null && (t - 1) % spec.trajectories.every === 0) chains.forEach((chain, i) => record(chain, counts, i * K, t - 1));
-          if (options.signal?.aborted) throw options.signal.reason ?? new InterruptedError('SIGINT');
+          sizer.record(m * unitsPerGeneration * round, performance.now() - roundStarted);
+          // The round held this thread (cpu, headlessgl) or waited on the GPU: let a signal's handler run.
+          await yieldToEventLoop(options.signal);
           options.onProgress?.({ chainsDone: chainsDone + groupStart, chainGenerations });
         }
       }

@@ -19,7 +19,18 @@ interface Prepared {
   readonly table: ChainTable;
   readonly generator: WasmGenerator;
   readonly draw: DrawGeneration;
+  /** The pace measured so far (lane·generations per ms), kept across the configuration's tasks. */
+  lanesPerMs: number | null;
 }
+
+/**
+ * A generation step of a group should take about this long: the stop flag is read between
+ * steps, so a run stops within a moment even where one chain·generation costs a millisecond
+ * (coupled Ising with large N·M), while fast families keep groups at the table's capacity.
+ */
+const STEP_MS = 100;
+/** Lanes of a worker's first group, before its pace is measured. */
+const FIRST_GROUP = 256;
 
 let prepared: Prepared | null = null;
 
@@ -32,12 +43,14 @@ function prepare(spec: RunSpec): Prepared {
   const capacity = laneCapacity(model, spec);
   const generator = new WasmGenerator(keyFromSeed(spec.seed), capacity, generatorReserve(model, spec, capacity));
   const table = new ChainTable(model, spec, capacity, generator);
-  prepared = { key, table, generator, draw: samplerDraw(table, generator) };
+  prepared = { key, table, generator, draw: samplerDraw(table, generator), lanesPerMs: null };
   return prepared;
 }
 
 async function run(task: SimdTask): Promise<SimdReply> {
-  const { table, generator, draw } = prepare(task.spec);
+  const configuration = prepare(task.spec);
+  const { table, generator, draw } = configuration;
+  let stepStarted = performance.now();
   const control = new Int32Array(task.control);
   const progress = new Float64Array(task.progress);
   const rows: BatchRows = {
@@ -49,8 +62,20 @@ async function run(task: SimdTask): Promise<SimdReply> {
     finals: task.columns.finals.map((buffer) => new Float64Array(buffer)),
   };
   const trajectory = await simulateChains(table, generator, draw, task.first, task.count, rows, task.spec.trajectories, {
+    groupSize() {
+      stepStarted = performance.now();
+      const pace = configuration.lanesPerMs;
+      return pace === null ? FIRST_GROUP : Math.max(64, Math.floor(pace * STEP_MS));
+    },
     onGenerations(chainGenerations) {
       progress[task.slot] += chainGenerations;
+      const now = performance.now();
+      const rate = chainGenerations / Math.max(now - stepStarted, 0.05);
+      stepStarted = now;
+      // Steps of a few lanes say little; one step moves the estimate by at most a factor of 4.
+      if (chainGenerations < 32) return;
+      const pace = configuration.lanesPerMs;
+      configuration.lanesPerMs = pace === null ? rate : Math.max(pace / 4, Math.min(pace * 4, rate));
     },
     checkpoint() {
       if (Atomics.load(control, 0) !== 0) throw new InterruptedError('SIGINT');
