@@ -6,7 +6,7 @@
  *   node dist/bench/readme-tables.js [--suite bench/results/suite.json] [--readme bench/README.md]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { replaceReadmeTables, suiteMarkdown, type SuiteReport } from '../src/bench/suite.js';
+import { replaceReadmeTables, suiteMarkdown, type SuiteReport } from './suite-plan.js';
 
 function flag(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);

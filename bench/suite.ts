@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { runBench, type BenchReport } from '../src/bench/harness.js';
 import { benchText, writeBenchArrow } from '../src/bench/report.js';
 import { writeBenchPlot } from '../src/bench/plot.js';
-import { STAGE_NAMES, suitePlan, suiteTargets, suiteTargetsText, type SuiteReport } from '../src/bench/suite.js';
+import { STAGE_NAMES, suitePlan, suiteTargets, suiteTargetsText, type SuiteReport } from './suite-plan.js';
 import { abortOnSignals } from '../src/cli/run-command.js';
 import { UsageError } from '../src/spec/errors.js';
 import { parseNumber } from '../src/spec/parse.js';

@@ -1,5 +1,5 @@
 /**
- * The benchmark suite (bench/suite.ts over src/bench/suite.ts) end to end with --quick: every
+ * The benchmark suite (bench/suite.ts over bench/suite-plan.ts) end to end with --quick: every
  * stage runs, every issue-10 target has a row, and each row's value and verdict are the ones
  * the measured rows give (recomputed here from suite.json, not asserted about speed); the
  * README tables are written from that JSON. Plus the verdict arithmetic on made-up rows.
@@ -22,7 +22,7 @@ import {
   suiteTargets,
   type SuiteReport,
   type TargetResult,
-} from '../../src/bench/suite.js';
+} from '../../bench/suite-plan.js';
 import { temporaryDirectory } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -8,10 +8,10 @@
  *   suiteTargets   each target's measured value, threshold, verdict and margin;
  *   suiteText / suiteMarkdown   the report's targets section and bench/README.md's tables.
  */
-import { ENGINE_BACKENDS } from '../engine/names.js';
-import type { SamplingMode } from '../families/family.js';
-import type { MachineDescription } from '../environment.js';
-import { AUTO, type BenchConfig, type BenchReport, type BenchResult } from './harness.js';
+import { ENGINE_BACKENDS } from '../src/engine/names.js';
+import type { SamplingMode } from '../src/families/family.js';
+import type { MachineDescription } from '../src/environment.js';
+import { AUTO, type BenchConfig, type BenchReport, type BenchResult } from '../src/bench/harness.js';
 
 export interface SuiteStage {
   readonly name: string;
