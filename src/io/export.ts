@@ -5,11 +5,12 @@
  * a header, empty fields for nulls, and the provenance in PATH.provenance.json beside it.
  * Shards of one run are exported as the whole run, in chain order.
  */
-import { tableToIPC, Table, type Vector } from 'apache-arrow';
+import { Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
 import { planOutputs, type OutputTarget } from './output-path.js';
 import { checkShards, combinedProvenance, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
+import { parquetBytes } from './parquet.js';
 import { PROVENANCE_KEY } from './tables.js';
 
 export const EXPORT_FORMATS = ['parquet', 'csv'] as const;
@@ -54,12 +55,7 @@ function writeCsv(output: OutputTarget, table: Table, onNote?: (note: string) =>
 }
 
 function writeParquet(output: OutputTarget, table: Table, provenance: string, onNote?: (note: string) => void): void {
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setKeyValueMetadata(new Map([[PROVENANCE_KEY, provenance]]))
-    .build();
-  const bytes = parquet.writeParquet(wasmTable, properties);
+  const bytes = parquetBytes(parquet, table, provenance);
   const file = AtomicFile.open(output, onNote);
   file.write(bytes);
   file.commit();

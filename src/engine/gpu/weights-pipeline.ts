@@ -27,7 +27,7 @@ import { TrajectoryBuilder, type ChainBatch, type TrajectoryRows } from '../batc
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import { CallSizer, yieldToEventLoop } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
-import type { GpuBackendName } from './names.js';
+import type { KernelBackendName } from './names.js';
 import { CheckedKernel } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
@@ -48,7 +48,7 @@ type DeviceArray = Float32Array | { toArray(): Promise<unknown>; delete(): void 
 class StageKernel {
   private constructor(private readonly kernel: CheckedKernel) {}
 
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, pipelined: boolean): StageKernel {
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, pipelined: boolean): StageKernel {
     return new StageKernel(CheckedKernel.create(gpu, backend, source, pipelined ? { pipeline: true, immutable: true } : {}));
   }
 
