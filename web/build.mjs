@@ -1,8 +1,9 @@
 /**
  * `npm run build:web`: the browser explorer (web/explorer.ts and the library it imports,
  * src/) bundled by esbuild into dist/web, with its page and parquet-wasm's WebAssembly. The
- * page runs the library's own code; only two kinds of module are swapped, both Node-only:
- * src/version.ts (reads package.json from disk) becomes the version string, and the modules
+ * page runs the library's own code; only three kinds of module are swapped, all Node-only:
+ * src/version.ts (reads package.json from disk) becomes the version string, src/environment.ts
+ * (node:os) describes the browser's machine from `navigator`, and the modules
  * that open backends and worker threads in Node (loaded lazily by GpuEngine.open, never
  * called by the page, which opens its own backends) become a module that says so.
  */
@@ -17,6 +18,24 @@ const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 
 const NODE_ONLY = [join(ROOT, 'src/engine/gpu/backends.ts'), join(ROOT, 'src/engine/gpu/worker-pool-runner.ts')];
 
+/** src/environment.ts's interface, answered from what a browser says of its machine. */
+const BROWSER_ENVIRONMENT = `
+const agent = typeof navigator === 'undefined' ? null : navigator;
+export function operatingSystem() {
+  return agent?.userAgentData?.platform ?? agent?.platform ?? 'unknown';
+}
+export function machineDescription() {
+  return {
+    cpu: 'unknown (a browser does not name it)',
+    cores: agent?.hardwareConcurrency ?? 1,
+    memory_bytes: Math.round((agent?.deviceMemory ?? 0) * 2 ** 30),
+    node: 'none (a browser: ' + (agent?.userAgent ?? 'unknown') + ')',
+    platform: operatingSystem(),
+    os: operatingSystem(),
+  };
+}
+`;
+
 /** The library's imports name .js files compiled from .ts sources: resolve them to the sources. */
 const browserLibrary = {
   name: 'collapse-sim-browser',
@@ -25,10 +44,12 @@ const browserLibrary = {
       if (!args.importer.startsWith(join(ROOT, 'src'))) return undefined;
       const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
       if (target === join(ROOT, 'src/version.ts')) return { path: target, namespace: 'version' };
+      if (target === join(ROOT, 'src/environment.ts')) return { path: target, namespace: 'environment' };
       if (NODE_ONLY.includes(target)) return { path: target, namespace: 'node-only' };
       return undefined;
     });
     builder.onLoad({ filter: /.*/, namespace: 'version' }, () => ({ contents: `export const TOOL_VERSION = ${JSON.stringify(version)};`, loader: 'js' }));
+    builder.onLoad({ filter: /.*/, namespace: 'environment' }, () => ({ contents: BROWSER_ENVIRONMENT, loader: 'js' }));
     builder.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path.slice(ROOT.length + 1)} runs in Node only: the page opens its backends itself (web/backends.ts)`)});`,
       loader: 'js',
