@@ -25,6 +25,8 @@ export const PHILOX_STYLE_BY_BACKEND = {
   cpu: 'int-expression',
   webasm: 'int-limb',
   headlessgl: 'float',
+  // A browser's WebGL2 (web/): the GLSL spelling headlessgl runs, so its draws are the same floats.
+  webgl2: 'float',
 };
 
 const M0 = 0xd2511f53;

@@ -103,6 +103,29 @@ export function cliIn(cwd: string): (args: string[]) => { code: number | null; s
   };
 }
 
+/** `args` with `flag`'s value replaced (or the flag added). */
+export function withFlag(args: readonly string[], flag: string, value: string): string[] {
+  const at = args.indexOf(flag);
+  return at < 0 ? [...args, flag, value] : args.map((arg, i) => (i === at + 1 ? value : arg));
+}
+
+/**
+ * How long to wait before signalling a `run` with `args`, so that the signal lands in its
+ * work, not in start-up (imports, a GL context, shader compilation: synchronous, so no
+ * signal is seen there, and seconds long on a loaded machine): 1.5 times what the same run
+ * with one chain and one generation takes here and now, plus a second.
+ */
+export function settleSeconds(cwd: string, args: readonly string[]): number {
+  const plain = args.filter((arg, i) => arg !== '--checkpoint' && args[i - 1] !== '--checkpoint');
+  const probe = [...withFlag(withFlag(withFlag(plain, '--chains', '1'), '--generations', '1'), '--out', 'settle-probe.arrow'), '--quiet'];
+  const started = performance.now();
+  const result = cliIn(cwd)(['run', ...probe]);
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(join(cwd, 'settle-probe.arrow'), { force: true });
+  expect(result.code, result.stderr).toBe(0);
+  return 1.5 * seconds + 1;
+}
+
 /** The reference's generator with one lane, drawing from `chain`'s streams at (generation, tag). */
 export function oneLane(seed: string, chain: number, generation: number, tag: StreamTag): ScalarGenerator {
   const generator = new ScalarGenerator({ kind: 'philox', seed }, 1);

@@ -238,6 +238,23 @@ export function categorical(cursor: usize, cumulative: usize, length: i32, guide
 }
 
 /**
+ * The same draw searching all `length` categories, without a guide: for rows drawn from too few
+ * times to pay for one (a Markov chain path's next token). Same predicate, same category.
+ */
+@inline
+export function categoricalBySearch(cursor: usize, cumulative: usize, length: i32): i32 {
+  const target = <f64>nextU24(cursor) * load<f64>(cumulative + (<usize>(length - 1) << 3));
+  let low: i32 = 0;
+  let high: i32 = length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (load<f64>(cumulative + (<usize>middle << 3)) * 16777216.0 > target) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/**
  * guide[b] = the category a uniform u = b·2^16 draws, b = 0 … 256 (257 int32s): every u whose
  * top byte is b draws a category in [guide[b], guide[b + 1]], since the category drawn never
  * decreases as u grows.

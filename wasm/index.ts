@@ -7,7 +7,7 @@
  */
 import { philox4, lanes0, lanes1, lanes2, lanes3 } from './philox';
 import { cursorOf, nextU24, nextWord, prefetchFirstBlocks, tieBits } from './stream';
-import { binomial, categorical, categoricalGuide, exponential, gamma, multinomial, normal, poisson } from './distributions';
+import { binomial, categorical, categoricalBySearch, categoricalGuide, exponential, gamma, multinomial, normal, poisson } from './distributions';
 
 export { setKey, philox, word0, word1, word2, word3 } from './philox';
 export { setCursorBase, openStreams } from './stream';
@@ -327,5 +327,41 @@ export function uniforms(lanes: usize, count: i32, per: i32, out: usize, outStri
     const cursor = cursorOf(lane);
     const row = cell(out, outStride, lane);
     for (let i = 0; i < per; i++) store<f64>(row + (<usize>i << 3), <f64>nextU24(cursor));
+  }
+}
+
+/**
+ * `paths` Markov chain paths of `length` tokens over `states` states per lane
+ * (src/rng/lanes.ts markovPathCounts): the first token by inversion over the `start` row, each
+ * later one over row x of the lane's states × states cumulative `rows`, x the token before; out
+ * the start counts (a row of `states`) and the transition counts (states × states), overwritten.
+ * One uniform per token, path after path.
+ */
+export function markovPathCounts(
+  lanes: usize, count: i32, paths: i32, length: i32, start: usize, startStride: i32, rows: usize, rowsStride: i32, states: i32,
+  starts: usize, startsStride: i32, transitions: usize, transitionsStride: i32,
+): void {
+  prefetchFirstBlocks(lanes, count);
+  for (let k = 0; k < count; k++) {
+    const lane = laneAt(lanes, k);
+    const cursor = cursorOf(lane);
+    const startRow = cell(start, startStride, lane);
+    const matrix = cell(rows, rowsStride, lane);
+    const startsOut = cell(starts, startsStride, lane);
+    const transitionsOut = cell(transitions, transitionsStride, lane);
+    memory.fill(startsOut, 0, <usize>states << 3);
+    memory.fill(transitionsOut, 0, (<usize>states * <usize>states) << 3);
+    for (let path = 0; path < paths; path++) {
+      let token = categoricalBySearch(cursor, startRow, states);
+      let at = startsOut + (<usize>token << 3);
+      store<f64>(at, load<f64>(at) + 1);
+      for (let position = 1; position < length; position++) {
+        const row = <usize>token * <usize>states;
+        const next = categoricalBySearch(cursor, matrix + (row << 3), states);
+        at = transitionsOut + ((row + <usize>next) << 3);
+        store<f64>(at, load<f64>(at) + 1);
+        token = next;
+      }
+    }
   }
 }

@@ -6,7 +6,9 @@
  * chains): the median, min and max of chain·generations per second, data points per second
  * (M per chain·generation), the process's peak RSS, whether it ran on the CPU or a GPU, and
  * ratios to the reference path and to NumPy measured in the same run. Warm-up (kernel
- * compilation, worker start, imports) is timed and reported apart. With `maxSeconds`, an
+ * compilation, worker start, imports) is timed and reported apart — except for the engine
+ * `auto`, which is resolved per run as `collapse-sim run --backend auto` resolves it, its
+ * chosen engine's start-up timed with the run, and the engine it chose reported. With `maxSeconds`, an
  * engine whose next size is predicted to run longer than that is not measured there (nor
  * above), and says so: a time box that never cuts a measurement short.
  */
@@ -17,11 +19,17 @@ import { InterruptedError, UsageError } from '../spec/errors.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { TOOL_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../io/provenance.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 import { machineDescription, type MachineDescription } from '../environment.js';
 
 export { machineDescription } from '../environment.js';
 import { peerRequest, PEERS, type PeerName } from './peers.js';
 import { EngineProcess, findPeer, PeerProcess, type MeasuringProcess } from './processes.js';
+import type { TimingReply } from './protocol.js';
+
+/** The engine that stands for `--backend auto`: resolved per run, as `collapse-sim run` does. */
+export const AUTO = 'auto';
 
 export interface BenchConfig {
   /** Run flags for the configuration (family, samples, p0, generations, …), as `--config` keys. */
@@ -29,7 +37,7 @@ export interface BenchConfig {
   /** Ensemble sizes, measured in increasing order. */
   readonly chains: readonly number[];
   readonly modes: readonly SamplingMode[];
-  /** 'reference' and gpu.js backend names. */
+  /** 'reference', 'auto' and the backends' names (simd, the gpu.js backends). */
   readonly engines: readonly string[];
   readonly peers: readonly PeerName[];
   readonly repeats: number;
@@ -43,6 +51,8 @@ export interface BenchConfig {
    * chains): above it the engine is not measured at that size or any larger one. Null: no limit.
    */
   readonly maxSeconds?: number | null;
+  /** Engines and peers the time box never leaves out (those a caller's comparison needs at every size). */
+  readonly uncapped?: ReadonlySet<string>;
 }
 
 /** Where an engine or peer computes: the CPU (the reference path, CPU-emulated or software-rendered backends, NumPy) or a GPU. */
@@ -52,6 +62,10 @@ export interface BenchResult {
   readonly engine: string;
   /** 'engine' for ours, 'peer' for a peer's. */
   readonly kind: 'engine' | 'peer';
+  /** The configuration's family. */
+  readonly family: string;
+  /** For `auto`: the engine it chose at this size (several, '/'-joined, if repeats differed); else null. */
+  readonly chose: string | null;
   readonly device: string;
   readonly processor: Processor;
   readonly mode: SamplingMode;
@@ -75,7 +89,10 @@ export interface BenchResult {
 
 export interface BenchReport {
   readonly tool: 'collapse-sim';
+  /** The provenance schema (io/provenance.ts SCHEMA_VERSION) and random stream version it was made with. */
+  readonly schema_version: number;
   readonly version: string;
+  readonly stream: number;
   readonly configuration: Record<string, unknown>;
   readonly machine: MachineDescription;
   readonly warm_up: readonly { engine: string; mode: SamplingMode; device: string; processor: Processor; seconds: number }[];
@@ -166,14 +183,14 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
   /** The form each peer draws in sufficient mode (binomial, multinomial, chi-square), from the family. */
   const peerForms = new Map<string, string>();
   for (const engine of config.engines) {
-    if (engine === 'reference') engines.push(engine);
+    if (engine === 'reference' || engine === AUTO) engines.push(engine);
     else if (ENGINE_BACKENDS.includes(engine)) {
       const status = await backendStatus(engine);
       if (status.available) {
         engines.push(engine);
         processors.set(engine, status.software ? 'cpu' : 'gpu');
       } else absent(engine, null, status.reason ?? 'not available');
-    } else throw new UsageError(`--backends: unknown engine ${JSON.stringify(engine)} (reference, ${ENGINE_BACKENDS.join(', ')})`);
+    } else throw new UsageError(`--backends: unknown engine ${JSON.stringify(engine)} (reference, ${AUTO}, ${ENGINE_BACKENDS.join(', ')})`);
   }
   const peers: { name: PeerName; python: string; device: string }[] = [];
   for (const name of config.peers) {
@@ -201,7 +218,8 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
     const workers: MeasuringProcess[] = [];
     for (const engine of engines) {
       if (stopped()) break;
-      const refusal = engine === 'reference' ? null : await backendRefusal(spec, engine);
+      // auto passes over what cannot run the configuration by itself.
+      const refusal = engine === 'reference' || engine === AUTO ? null : await backendRefusal(spec, engine);
       if (refusal !== null) {
         absent(engine, mode, refusal);
         continue;
@@ -250,7 +268,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
       if (config.maxSeconds != null) {
         for (const worker of workers) {
           const previous = last.get(worker.name);
-          if (previous === undefined || failed.has(worker.name) || capped.has(worker.name)) continue;
+          if (previous === undefined || failed.has(worker.name) || capped.has(worker.name) || config.uncapped?.has(worker.name)) continue;
           if (worker.name === 'reference' && chains > config.referenceLimit) continue;
           const predicted = (previous.seconds * chains) / previous.chains;
           if (predicted <= config.maxSeconds) continue;
@@ -264,7 +282,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
           });
         }
       }
-      const timings = new Map<string, { rates: number[]; seconds: number[]; chainGenerations: number[]; peak: number }>();
+      const timings = new Map<string, { rates: number[]; seconds: number[]; chainGenerations: number[]; peak: number; chose: TimingReply['chose'][] }>();
       for (let repeat = 0; repeat < config.repeats; repeat++) {
         const live = workers.filter((worker) => !failed.has(worker.name) && !capped.has(worker.name) && (worker.name !== 'reference' || chains <= config.referenceLimit));
         for (let turn = 0; turn < live.length && !stopped(); turn++) {
@@ -272,7 +290,8 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
           onProgress?.({ mode, chains, repeat, engine: worker.name, done, planned });
           try {
             const timing = await untilAborted(worker.measure(chains, config.seed), signal);
-            const entry = timings.get(worker.name) ?? { rates: [], seconds: [], chainGenerations: [], peak: 0 };
+            const entry = timings.get(worker.name) ?? { rates: [], seconds: [], chainGenerations: [], peak: 0, chose: [] };
+            entry.chose.push(timing.chose);
             entry.rates.push(timing.chainGenerations / timing.seconds);
             entry.seconds.push(timing.seconds);
             entry.chainGenerations.push(timing.chainGenerations);
@@ -303,11 +322,14 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
         const rate = median(entry.rates);
         const peer = peerNames.has(worker.name);
         last.set(worker.name, { chains, seconds: median(entry.seconds) });
+        const chosen = entry.chose.filter((c) => c !== undefined);
         results.push({
           engine: worker.name,
           kind: peer ? 'peer' : 'engine',
-          device: worker.device,
-          processor: processorOf(worker.name),
+          family: spec.family,
+          chose: chosen.length === 0 ? null : [...new Set(chosen.map((c) => c.backend))].join('/'),
+          device: chosen.length === 0 ? worker.device : [...new Set(chosen.map((c) => c.device))].join('; '),
+          processor: chosen.length === 0 ? processorOf(worker.name) : chosen.some((c) => c.processor === 'gpu') ? 'gpu' : 'cpu',
           mode,
           form: peer && mode === 'sufficient' ? peerForms.get(worker.name) ?? mode : mode,
           chains,
@@ -330,7 +352,9 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
   const { mode: _mode, ...configuration } = config.options as Record<string, unknown>;
   return {
     tool: 'collapse-sim',
+    schema_version: SCHEMA_VERSION,
     version: TOOL_VERSION,
+    stream: STREAM_VERSION,
     configuration: {
       ...configuration,
       family: specs.values().next().value!.family,
@@ -344,6 +368,7 @@ export async function runBench(config: BenchConfig, options: BenchRunOptions = {
       repeats: config.repeats,
       reference_limit: config.referenceLimit,
       max_seconds: config.maxSeconds ?? null,
+      uncapped: config.uncapped === undefined ? [] : [...config.uncapped],
     },
     machine: machineDescription(),
     warm_up: warmUps,

@@ -31,6 +31,11 @@ export interface TimingReply {
   readonly chainGenerations: number;
   /** The process's peak resident set so far, bytes. */
   readonly peakRssBytes: number;
+  /**
+   * For the engine `auto` only: the engine it resolved to for this run (as `collapse-sim run`
+   * resolves it, the ensemble size included), that engine's device, and where it computes.
+   */
+  readonly chose?: { readonly backend: string; readonly device: string; readonly processor: 'cpu' | 'gpu' };
 }
 
 export type WorkerMessage = { readonly ok: OpenedReply | TimingReply } | { readonly error: string };

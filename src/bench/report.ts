@@ -25,18 +25,22 @@ export function benchText(report: BenchReport): string {
     `machine: ${m.cpu}, ${m.cores} cores, ${mebibytes(m.memory_bytes)}, Node ${m.node}`,
     'warm-up (compile, workers, imports): ' + report.warm_up.map((w) => `${w.engine}/${w.mode} ${w.seconds.toFixed(2)} s`).join(', '),
     '',
-    'mode        chains     engine      chain·gen/s (min–max)            data points/s   peak RSS    ÷ reference   ÷ numpy',
+    'mode        chains     engine          chain·gen/s (min–max)            data points/s   peak RSS    ÷ reference   ÷ numpy',
   ];
   for (const r of report.results) {
+    // auto is shown with the engine it chose at that size.
+    const engine = r.chose === null ? r.engine : `${r.engine}→${r.chose}`;
     const spread = `${r.chain_generations_per_s.toExponential(2)} (${r.chain_generations_per_s_min.toExponential(1)}–${r.chain_generations_per_s_max.toExponential(1)})`;
     lines.push(
-      `${r.mode.padEnd(11)} ${String(r.chains).padEnd(10)} ${r.engine.padEnd(11)} ${spread.padEnd(32)} ${r.data_points_per_s.toExponential(2).padEnd(15)} ${mebibytes(r.peak_rss_bytes).padEnd(11)} ${ratio(r.ratio_to_reference).padEnd(13)} ${ratio(r.ratio_to_numpy)}`,
+      `${r.mode.padEnd(11)} ${String(r.chains).padEnd(10)} ${engine.padEnd(15)} ${spread.padEnd(32)} ${r.data_points_per_s.toExponential(2).padEnd(15)} ${mebibytes(r.peak_rss_bytes).padEnd(11)} ${ratio(r.ratio_to_reference).padEnd(13)} ${ratio(r.ratio_to_numpy)}`,
     );
   }
   const devices = new Map<string, string>();
   for (const r of report.results) {
     const forms = [...new Set(report.results.filter((q) => q.engine === r.engine).map((q) => `${q.mode} as ${q.form}`))];
-    devices.set(r.engine, `${r.engine}: ${r.device} [${r.processor}]${r.kind === 'peer' ? ` (${forms.join('; ')})` : ''}`);
+    const choices = [...new Set(report.results.filter((q) => q.engine === r.engine && q.chose !== null).map((q) => `${q.chains} chains → ${q.chose}`))];
+    const detail = r.kind === 'peer' ? ` (${forms.join('; ')})` : choices.length > 0 ? ` (chose: ${choices.join(', ')})` : '';
+    devices.set(r.engine, `${r.engine}: ${choices.length > 0 ? '--backend auto, resolved per run as `run` does, engine start-up timed' : `${r.device} [${r.processor}]`}${detail}`);
   }
   lines.push('', ...devices.values());
   for (const s of report.skipped) lines.push(`not measured: ${s.engine}${s.mode ? ` (${s.mode})` : ''}: ${s.reason}`);
@@ -44,8 +48,10 @@ export function benchText(report: BenchReport): string {
 }
 
 const COLUMNS: readonly { name: keyof BenchResult; type: 'utf8' | 'float64' | 'int32'; nullable?: boolean; description: string }[] = [
-  { name: 'engine', type: 'utf8', description: "reference, a gpu.js backend, or a peer's name (numpy, jax, cupy)" },
+  { name: 'engine', type: 'utf8', description: "reference, auto, simd, a gpu.js backend, or a peer's name (numpy, jax, cupy)" },
   { name: 'kind', type: 'utf8', description: 'engine (collapse-sim) or peer' },
+  { name: 'family', type: 'utf8', description: "the configuration's family" },
+  { name: 'chose', type: 'utf8', nullable: true, description: 'for auto: the engine it chose at this size (its start-up timed with the run); else null' },
   { name: 'device', type: 'utf8', description: 'what it ran on' },
   { name: 'processor', type: 'utf8', description: 'cpu (the reference path, CPU-emulated or software-rendered backends, CPU peers) or gpu' },
   { name: 'mode', type: 'utf8', description: 'per-sample or sufficient' },

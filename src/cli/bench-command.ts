@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SamplingMode } from '../families/family.js';
 import { SAMPLING_MODES } from '../families/family.js';
 import { ENGINE_BACKENDS } from '../engine/names.js';
-import { runBench, benchSpecs, type BenchConfig } from '../bench/harness.js';
+import { AUTO, runBench, benchSpecs, type BenchConfig } from '../bench/harness.js';
 import { PEERS, type PeerName } from '../bench/peers.js';
 import { writeBenchArrow } from '../bench/report.js';
 import { benchText } from '../bench/report.js';
@@ -22,7 +22,7 @@ export const BENCH_OPTIONS = [
   {
     flag: 'backends',
     valueName: '<list>',
-    description: `engines to measure among reference, ${ENGINE_BACKENDS.join(', ')} (default: all that run here; a listed one that cannot run is an error)`,
+    description: `engines to measure among reference, ${ENGINE_BACKENDS.join(', ')}, and auto (--backend auto resolved per run, start-up timed; listed only) (default: reference and all backends that run here; a listed one that cannot run is an error)`,
   },
   {
     flag: 'peers',
@@ -41,7 +41,7 @@ export const BENCH_OPTIONS = [
 ] as const;
 
 /** Run flags that bench sets itself or does not take. */
-export const NOT_BENCH_RUN_FLAGS = ['chains', 'mode', 'backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'rng', 'shard', 'shard-count', 'checkpoint', 'resume'];
+export const NOT_BENCH_RUN_FLAGS = ['chains', 'mode', 'backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'rng', 'shard', 'shard-count', 'checkpoint', 'resume', 'from'];
 
 function list(value: unknown, flag: string): string[] {
   const items = parseText(value, flag)
@@ -62,7 +62,7 @@ export function benchConfigFrom(raw: RawOptions): BenchConfig & { out: string; p
   const chains = parseNumberList(take('chains', '1e3,1e4,1e5'), 'chains', { min: 1, max: MAX_CHAINS, integer: true });
   const modes = list(take('modes', 'per-sample,sufficient'), 'modes').map((mode) => parseChoice(mode, 'modes', SAMPLING_MODES) as SamplingMode);
   const backendsGiven = options['backends'] !== undefined;
-  const engines = backendsGiven ? list(take('backends', ''), 'backends').map((name) => parseChoice(name, 'backends', ['reference', ...ENGINE_BACKENDS])) : ['reference', ...ENGINE_BACKENDS];
+  const engines = backendsGiven ? list(take('backends', ''), 'backends').map((name) => parseChoice(name, 'backends', ['reference', AUTO, ...ENGINE_BACKENDS])) : ['reference', ...ENGINE_BACKENDS];
   delete options['backends'];
   const peersGiven = options['peers'] !== undefined;
   const peerNames = list(take('peers', PEERS.join(',')), 'peers');

@@ -1,6 +1,9 @@
 import { regimeToString } from '../spec/run-spec.js';
 import type { RunResult } from '../run.js';
 import { TOOL_VERSION } from '../version.js';
+import { machineDescription } from '../environment.js';
+import { SCHEMA_VERSION } from '../io/provenance.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 
 /** The --json summary: one object, snake_case keys. */
 export function summaryJson(result: RunResult): Record<string, unknown> {
@@ -9,7 +12,9 @@ export function summaryJson(result: RunResult): Record<string, unknown> {
   const absorbed = summary.absorptionProbability();
   return {
     tool: 'collapse-sim',
+    schema_version: SCHEMA_VERSION,
     version: TOOL_VERSION,
+    stream: STREAM_VERSION,
     family: spec.family,
     samples: spec.samples,
     chains: summary.chains,
@@ -29,6 +34,7 @@ export function summaryJson(result: RunResult): Record<string, unknown> {
     mean_collapsed_generations: summary.meanCollapsedGenerations(),
     backend: result.backend,
     device: result.device,
+    machine: machineDescription(),
     mode: spec.mode,
     rng: spec.rng,
     seed: spec.seed,

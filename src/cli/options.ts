@@ -38,7 +38,8 @@ export function addRunOptions(command: Command, common: readonly CommonOption[] 
 
 /** Every key a config file may hold: the long flags, without dashes. */
 export function knownKeys(command: Command): Set<string> {
-  return new Set(command.options.map((option) => option.long!.slice(2)).filter((key) => key !== 'config'));
+  // A config file is flags; it names no other source of flags.
+  return new Set(command.options.map((option) => option.long!.slice(2)).filter((key) => key !== 'config' && key !== 'from'));
 }
 
 /** Largest --config file read: a flag file is a few hundred bytes. */

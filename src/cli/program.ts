@@ -18,6 +18,7 @@ import { REPRODUCE_OPTIONS, reproduceCommand } from './reproduce-command.js';
 import { PLOT_KINDS } from '../analysis/plots.js';
 import { BENCH_OPTIONS, NOT_BENCH_RUN_FLAGS, benchCommand } from './bench-command.js';
 import { COMMON_OPTIONS } from '../spec/run-spec.js';
+import { DEFAULT_PORT, serveCommand } from './serve-command.js';
 
 /** A subcommand that reports errors through runCli (one line, exit 2) and takes no stray arguments. */
 function subcommand(program: Command, name: string, description: string): Command {
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => verifyCommand(command));
   addRunOptions(
     verify,
-    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'shard', 'shard-count', 'checkpoint', 'resume'].includes(option.flag)).map((option) =>
+    COMMON_OPTIONS.filter((option) => !['backend', 'out', 'trajectories', 'trajectories-out', 'batch-size', 'shard', 'shard-count', 'checkpoint', 'resume', 'from'].includes(option.flag)).map((option) =>
       option.flag === 'chains' ? { ...option, defaultValue: '2000' } : option,
     ),
   );
@@ -116,6 +117,10 @@ export function buildProgram(): Command {
     if ('defaultValue' in option) reproduceProgram.option(option.flag, `${option.description} (default: ${option.defaultValue})`);
     else reproduceProgram.option(option.flag, option.description);
   }
+
+  subcommand(program, 'serve', 'serve the browser explorer (build it first: npm run build:web) on localhost: run ensembles on your own GPU with live plots, the equivalent CLI command, and Arrow/Parquet downloads; opens nothing by itself')
+    .option('--port <n>', `TCP port on 127.0.0.1, 0 for any free one (default: ${DEFAULT_PORT})`)
+    .action(async (_options, command: Command) => serveCommand(command));
 
   subcommand(program, 'backends', 'list the gpu.js backends this machine offers, with a short throughput probe, the device found, and why an absent one is absent')
     .option('--json', 'print one JSON object')

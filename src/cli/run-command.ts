@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { InterruptedError, UsageError } from '../spec/errors.js';
 import { Checkpoint } from '../io/checkpoint.js';
+import { readRunSource, type RunSource } from '../io/run-source.js';
+import { rerunSpec, sameRun, SAME_RUN_FLAGS } from '../spec/stored.js';
+import type { RawOptions } from '../spec/parse.js';
+import { TOOL_VERSION } from '../version.js';
 import { parseText } from '../spec/parse.js';
 import { chainRangeOf, resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { parseShard, shardFromEnvironment, shardOutputName, shardSuffix } from '../spec/shard.js';
@@ -29,16 +33,38 @@ export function abortOnSignals(): { signal: AbortSignal; release(): void } {
   return { signal: controller.signal, release };
 }
 
+/** What a re-run should say: another tool version, and flags that make it another run. */
+function rerunNotes(source: RunSource, spec: RunSpec, given: RawOptions): string[] {
+  const notes: string[] = [];
+  if (source.version !== TOOL_VERSION) notes.push(`${source.path} was written by collapse-sim ${source.version}; this is ${TOOL_VERSION} (same random stream version)`);
+  if (!sameRun(source.spec, spec)) {
+    const changed = Object.keys(given).filter((flag) => !SAME_RUN_FLAGS.includes(flag));
+    notes.push(`--from ${source.path} with ${changed.map((flag) => `--${flag}`).join(', ')} changed: another run than the file's, whose rows will differ`);
+  }
+  return notes;
+}
+
 export async function runCommand(command: Command): Promise<void> {
   const raw = { ...collectRawOptions(command) };
   const checkpointDirectory = raw['checkpoint'] === undefined ? undefined : parseText(raw['checkpoint'], 'checkpoint');
   const resumeDirectory = raw['resume'] === undefined ? undefined : parseText(raw['resume'], 'resume');
+  const fromPath = raw['from'] === undefined ? undefined : parseText(raw['from'], 'from');
   delete raw['checkpoint'];
   delete raw['resume'];
+  delete raw['from'];
   let resume: Checkpoint | undefined;
   let environmentShard: { shard: string; note: string } | null = null;
   let spec: RunSpec;
-  if (resumeDirectory !== undefined) {
+  const inputs = configInputs(command);
+  const fromNotes: string[] = [];
+  if (fromPath !== undefined) {
+    if (resumeDirectory !== undefined) throw new UsageError('--from runs a recorded configuration again from its start, --resume goes on with a checkpointed one: give one of them');
+    if (inputs.length > 0) throw new UsageError('--from and --config both give the run\'s configuration: give one of them (flags beside --from override its values)');
+    const source = readRunSource(fromPath);
+    spec = rerunSpec(source.spec, raw);
+    inputs.push(...source.inputs);
+    fromNotes.push(...rerunNotes(source, spec, raw));
+  } else if (resumeDirectory !== undefined) {
     // The checkpoint holds the whole configuration; another flag would contradict it.
     const other = Object.keys(raw).find((key) => key !== 'quiet' && key !== 'json');
     if (other !== undefined) throw new UsageError(`--resume takes the run's configuration from its checkpoint: drop --${other}`);
@@ -73,6 +99,11 @@ export async function runCommand(command: Command): Promise<void> {
   // What --backend auto chose: at once on a terminal, else after a successful run, so that
   // an error stays the only line on stderr.
   const deferredNotes: string[] = [];
+  for (const note of fromNotes) {
+    if (quiet) continue;
+    if (interactive) process.stderr.write(`collapse-sim: ${note}\n`);
+    else deferredNotes.push(note);
+  }
   if (environmentShard !== null && !quiet) {
     if (interactive) process.stderr.write(`collapse-sim: ${environmentShard.note}\n`);
     else deferredNotes.push(environmentShard.note);
@@ -88,7 +119,7 @@ export async function runCommand(command: Command): Promise<void> {
       signal: interruption.signal,
       checkpointDirectory,
       resume,
-      inputs: configInputs(command),
+      inputs,
     });
     progress.finish();
     process.stdout.write(json ? `${JSON.stringify(summaryJson(result))}\n` : summaryText(result));

@@ -68,6 +68,15 @@ export function estimatedSeconds(backend: string, status: BackendStatus | null, 
   return cost.start + (expectedWork(spec) * perGeneration) / (cost.threaded ? cores : 1);
 }
 
+/**
+ * The least `backend` takes to start, before anything is known of its device: an engine that
+ * cannot start before the best estimate so far is finished is not even asked whether it is
+ * available (asking for a GL context or a GPU adapter costs more than a small run).
+ */
+export function leastStartSeconds(backend: string): number {
+  return COSTS[backend]?.start ?? Math.min(GPU_COSTS.software.start, GPU_COSTS.hardware.start);
+}
+
 export function chooseEngine(spec: RunSpec, candidates: readonly Candidate[], cores = defaultCores()): EngineDecision {
   let best: EngineDecision = { backend: 'reference', reason: 'no other engine can run this configuration' };
   let bestSeconds = estimatedSeconds('reference', null, spec, cores);
@@ -84,10 +93,10 @@ export function chooseEngine(spec: RunSpec, candidates: readonly Candidate[], co
   return best;
 }
 
-function formatSeconds(seconds: number): string {
+export function formatSeconds(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toPrecision(2)} s`;
 }
 
-function defaultCores(): number {
+export function defaultCores(): number {
   return Math.max(1, availableParallelism());
 }

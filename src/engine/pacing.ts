@@ -5,8 +5,14 @@
  * categorical pipeline on cpu) can hold it for minutes. Every engine goes through these,
  * so that an interrupted run stops within a fraction of a second of work.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InterruptedError } from '../spec/errors.js';
+
+/**
+ * One turn of the event loop: setImmediate in Node (no timer clamp), a zero timeout in a
+ * browser (the page's engine, web/, paces itself through this module too).
+ */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 /** How long work may hold the event loop between turns. */
 export const YIELD_INTERVAL_MS = 50;

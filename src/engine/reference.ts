@@ -13,6 +13,7 @@
  * for the discrete families, nothing can change) or when frozen; otherwise it runs all T
  * generations, so final parameters sample the long-run law.
  */
+import { machineDescription } from '../environment.js';
 import { ScalarGenerator } from '../rng/scalar-generator.js';
 import { chainRangeOf, createFamilyModel, type RunSpec } from '../spec/run-spec.js';
 import { ChainTable } from './chain-table.js';
@@ -47,7 +48,8 @@ export function yieldingHooks(options: EngineRunOptions, progress: { chainsDone:
 
 export class ReferenceEngine implements Engine {
   readonly backend = 'reference';
-  readonly device = 'CPU (float64 TypeScript)';
+  /** The processor it runs on, as the simd engine names it (a file's provenance says what made it). */
+  readonly device = `float64 TypeScript on 1 thread (${machineDescription().cpu})`;
 
   async *run(spec: RunSpec, options: EngineRunOptions = {}): AsyncGenerator<ChainBatch> {
     const model = createFamilyModel(spec);

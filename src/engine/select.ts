@@ -8,7 +8,7 @@ import { UsageError } from '../spec/errors.js';
 import type { RunSpec } from '../spec/run-spec.js';
 import type { Engine } from './engine.js';
 import { assertKnownBackend, backendRefusal, backendStatus, ENGINE_BACKENDS, openBackend, type BackendStatus } from './backends.js';
-import { chooseEngine, type Candidate } from './cost.js';
+import { chooseEngine, defaultCores, estimatedSeconds, formatSeconds, leastStartSeconds, type Candidate } from './cost.js';
 import { ReferenceEngine } from './reference.js';
 
 export interface EngineChoice {
@@ -58,9 +58,17 @@ async function openChosen(spec: RunSpec, open: (backend: string) => Promise<Engi
     if (!status.available) throw new UsageError(`--backend ${requested} is not available here: ${status.reason}`);
     return { engine: await open(requested), note: null };
   }
+  const cores = defaultCores();
+  let bestSeconds = estimatedSeconds('reference', null, spec, cores);
   const candidates: Candidate[] = [];
   const passedOver: string[] = [];
-  for (const backend of ENGINE_BACKENDS) {
+  const unasked: string[] = [];
+  // Cheapest to start first, so that the best estimate so far rules out the rest unasked.
+  for (const backend of [...ENGINE_BACKENDS].sort((a, b) => leastStartSeconds(a) - leastStartSeconds(b))) {
+    if (leastStartSeconds(backend) >= bestSeconds) {
+      unasked.push(backend);
+      continue;
+    }
     const status: BackendStatus = await backendStatus(backend);
     if (!status.available) {
       passedOver.push(`${backend}: ${status.reason}`);
@@ -68,9 +76,17 @@ async function openChosen(spec: RunSpec, open: (backend: string) => Promise<Engi
     }
     const refusal = await backendRefusal(spec, backend);
     if (refusal !== null) passedOver.push(`${backend}: ${refusal}`);
-    else candidates.push({ backend, status });
+    else {
+      candidates.push({ backend, status });
+      bestSeconds = Math.min(bestSeconds, estimatedSeconds(backend, status, spec, cores));
+    }
   }
-  const choice = chooseEngine(spec, candidates);
+  if (unasked.length > 0) passedOver.push(`${unasked.join(', ')}: not asked, as starting takes longer than the run is expected to take`);
+  const chosen = chooseEngine(spec, candidates, cores);
+  const choice =
+    chosen.backend === 'reference' && candidates.length === 0 && unasked.length > 0
+      ? { backend: 'reference', reason: `a run this small is fastest without starting another engine (expected ${formatSeconds(bestSeconds)})` }
+      : chosen;
   const absent = passedOver.length > 0 ? `; passed over: ${passedOver.join('; ')}` : '';
   if (choice.backend === 'reference') return { engine: await open('reference'), note: `--backend auto: running on the reference path (${choice.reason})${absent}` };
   return { engine: await open(choice.backend), note: `--backend auto chose ${choice.backend} (${choice.reason})${absent}` };

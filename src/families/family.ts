@@ -184,7 +184,12 @@ export interface FamilyModel {
   addStats(into: Float64Array, from: Float64Array): void;
   /** Statistics of `weight` pseudo-observations with the truth's moments (MAP). */
   pseudoStats(weight: number, out: Float64Array): void;
-  /** Refit: the model whose mean parameters match `stats` (with the L2 penalty, if any). */
+  /**
+   * Refit: the model whose mean parameters match `stats` (with the L2 penalty, if any). On the
+   * CPU paths (ChainTable) `state` holds the model being refitted, the previous generation's, so
+   * a fit may keep what the data say nothing about (a family must say so where it does); GPU
+   * plans that rebuild a model from statistics alone pass scratch, so such a family offers none.
+   */
   fit(stats: Float64Array, state: Float64Array): void;
   /** The collapse test. */
   isCollapsed(state: Float64Array): boolean;

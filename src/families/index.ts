@@ -5,6 +5,7 @@
  */
 import type { FamilyDescriptor } from './descriptor.js';
 import { bernoulliFamily } from './bernoulli/index.js';
+import { bigramFamily } from './bigram/index.js';
 import { categoricalFamily } from './categorical/index.js';
 import { exponentialFamily } from './exponential/index.js';
 import { gaussianFamily } from './gaussian/index.js';
@@ -12,7 +13,7 @@ import { isingFamily } from './ising/index.js';
 import { mvGaussianFamily } from './mvgaussian/index.js';
 import { poissonFamily } from './poisson/index.js';
 
-const FAMILY_LIST = [bernoulliFamily, categoricalFamily, gaussianFamily, poissonFamily, exponentialFamily, isingFamily, mvGaussianFamily] as const;
+const FAMILY_LIST = [bernoulliFamily, categoricalFamily, gaussianFamily, poissonFamily, exponentialFamily, isingFamily, mvGaussianFamily, bigramFamily] as const;
 
 /** A family's name, as --family takes it. */
 export type FamilyName = (typeof FAMILY_LIST)[number]['name'];

@@ -1,9 +1,22 @@
 import { AsyncByteQueue, RecordBatchFileWriter, type RecordBatch, type Schema } from 'apache-arrow';
-import { AtomicFile } from './atomic-file.js';
+
+/**
+ * Where the writer's bytes go: an AtomicFile (./atomic-file.ts) in the CLI, memory in a browser
+ * (web/), which then writes exactly the bytes the CLI writes.
+ */
+export interface ByteSink {
+  readonly path: string;
+  write(chunk: Uint8Array): void;
+  /** Called once the last byte is written (an AtomicFile moves itself into place). */
+  commit(): void;
+  discard(): void;
+  /** Undoes a commit (the CLI removes a file whose run failed after it was written). */
+  retract(): void;
+}
 
 /** apache-arrow's writer pushes bytes into a queue; this one writes them through at once. */
 class FileSink extends AsyncByteQueue {
-  constructor(private readonly file: AtomicFile) {
+  constructor(private readonly file: ByteSink) {
     super();
   }
   override write(value: Uint8Array): void {
@@ -21,7 +34,7 @@ export class ArrowFileWriter {
 
   /** Writes into `file` (already open, see AtomicFile.create), starting with the schema. */
   constructor(
-    private readonly file: AtomicFile,
+    private readonly file: ByteSink,
     readonly schema: Schema,
   ) {
     this.writer.reset(new FileSink(this.file), schema);
@@ -49,5 +62,44 @@ export class ArrowFileWriter {
   /** Removes the committed file again (see AtomicFile.retract). */
   retract(): void {
     this.file.retract();
+  }
+}
+
+/** A ByteSink in memory (the browser's Arrow file, web/): `bytes()` once committed. */
+export class MemorySink implements ByteSink {
+  private chunks: Uint8Array[] = [];
+  private committed = false;
+
+  constructor(readonly path: string) {}
+
+  write(chunk: Uint8Array): void {
+    // apache-arrow may reuse its buffers: keep a copy.
+    this.chunks.push(chunk.slice());
+  }
+
+  commit(): void {
+    this.committed = true;
+  }
+
+  discard(): void {
+    this.chunks = [];
+  }
+
+  retract(): void {
+    this.chunks = [];
+    this.committed = false;
+  }
+
+  /** The whole file, or null before commit. */
+  bytes(): Uint8Array | null {
+    if (!this.committed) return null;
+    const total = this.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return bytes;
   }
 }

@@ -30,6 +30,7 @@ import { UsageError } from '../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { storedRunSpec } from '../spec/stored.js';
 import { TOOL_VERSION } from '../version.js';
+import { machineDescription, type MachineDescription } from '../environment.js';
 import { AtomicFile } from './atomic-file.js';
 import { ArrowFileWriter } from './arrow-writer.js';
 import { describeErrno, fileIdentity, isReadOnlyError } from './output-path.js';
@@ -38,7 +39,8 @@ import { readTableBytes, verifyRunTable } from './read-table.js';
 import { chainRecordBatch, chainSchema, copyChainRows, trajectoryRecordBatch, trajectoryRowsFromTable, trajectorySchema } from './tables.js';
 
 const STATE_FILE = 'checkpoint.json';
-const FORMAT = 2;
+/** 3 since checkpoint.json records the machine (2 did not). */
+const FORMAT = 3;
 /** The names a checkpoint writes in its directory (batch files and the state). */
 const OWN_NAME = /^(?:(?:rows|trajectories)-\d+\.arrow|checkpoint\.json)$/;
 /** The temporary files AtomicFile writes for those names. */
@@ -64,6 +66,8 @@ interface CheckpointContent {
   /** The run as resolved, with --backend auto replaced by the backend that ran. */
   readonly spec: RunSpec;
   readonly device: string;
+  /** The machine the run started on (environment.ts). */
+  readonly machine: MachineDescription;
   /** Where the outputs go, absolute (a resume may start in another directory). */
   readonly outPath: string;
   readonly trajectoriesOutPath: string | null;
@@ -207,6 +211,7 @@ export class Checkpoint {
       version: TOOL_VERSION,
       spec,
       device,
+      machine: machineDescription(),
       outPath: resolve(spec.out),
       trajectoriesOutPath: spec.trajectories === null ? null : resolve(spec.trajectories.out),
       batches: [],
@@ -216,48 +221,64 @@ export class Checkpoint {
     return checkpoint;
   }
 
-  /** Opens a checkpoint to resume, verified (see the module comment), or says clearly why it cannot be. */
-  static open(directory: string): Checkpoint {
+  /**
+   * The run a checkpoint holds (`run --from DIR` runs it again from its start): its
+   * checkpoint.json read and verified as a resume verifies it, not its batch files.
+   */
+  static readSpec(directory: string, flag = 'from'): { spec: RunSpec; version: string; device: string } {
+    const { spec, state } = Checkpoint.readState(directory, flag);
+    return { spec, version: state.version, device: state.device };
+  }
+
+  /** checkpoint.json of DIR, verified: digest, tool version, configuration, outputs. */
+  private static readState(directory: string, flag: string): { state: CheckpointState; spec: RunSpec } {
     const path = join(directory, STATE_FILE);
     let text: string;
     try {
       const stats = statSync(path);
-      if (!stats.isFile()) throw damaged('resume', directory, `${STATE_FILE} is not a regular file`);
-      if (stats.size > MAX_STATE_BYTES) throw damaged('resume', directory, `${STATE_FILE} is larger than any checkpoint collapse-sim writes`);
+      if (!stats.isFile()) throw damaged(flag, directory, `${STATE_FILE} is not a regular file`);
+      if (stats.size > MAX_STATE_BYTES) throw damaged(flag, directory, `${STATE_FILE} is larger than any checkpoint collapse-sim writes`);
       text = readFileSync(path, 'utf8');
     } catch (error) {
       if (error instanceof UsageError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--resume ${directory}: no checkpoint there (${code} on ${STATE_FILE})`);
-      throw new UsageError(`--resume ${directory}: cannot read ${STATE_FILE} (${describeErrno(error)})`);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--${flag} ${directory}: no checkpoint there (${code} on ${STATE_FILE})`);
+      throw new UsageError(`--${flag} ${directory}: cannot read ${STATE_FILE} (${describeErrno(error)})`);
     }
     let state: CheckpointState;
     try {
       state = JSON.parse(text) as CheckpointState;
     } catch {
-      throw damaged('resume', directory, `${STATE_FILE} is not valid JSON`);
+      throw damaged(flag, directory, `${STATE_FILE} is not valid JSON`);
     }
     if (state === null || typeof state !== 'object' || state.tool !== 'collapse-sim') {
-      throw new UsageError(`--resume ${directory}: ${STATE_FILE} is not a collapse-sim checkpoint`);
+      throw new UsageError(`--${flag} ${directory}: ${STATE_FILE} is not a collapse-sim checkpoint`);
     }
-    if (state.format !== FORMAT) throw new UsageError(`--resume ${directory}: ${STATE_FILE} is checkpoint format ${JSON.stringify(state.format)}; this collapse-sim reads format ${FORMAT}`);
+    if (state.format !== FORMAT) throw new UsageError(`--${flag} ${directory}: ${STATE_FILE} is checkpoint format ${JSON.stringify(state.format)}; this collapse-sim reads format ${FORMAT}`);
     if (state.version !== TOOL_VERSION) {
-      throw new UsageError(`--resume ${directory}: the checkpoint was written by collapse-sim ${String(state.version)}, this is ${TOOL_VERSION}; resume it with that version`);
+      throw new UsageError(`--${flag} ${directory}: the checkpoint was written by collapse-sim ${String(state.version)}, this is ${TOOL_VERSION}; ${flag === 'resume' ? 'resume' : 'run'} it with that version`);
     }
     const { digest, ...content } = state;
-    if (digest !== digestOf(content)) throw damaged('resume', directory, `${STATE_FILE} was changed after collapse-sim wrote it (its digest does not match its contents)`);
+    if (digest !== digestOf(content)) throw damaged(flag, directory, `${STATE_FILE} was changed after collapse-sim wrote it (its digest does not match its contents)`);
     let spec: RunSpec;
     try {
       spec = storedRunSpec(state.spec, 'its configuration');
     } catch (error) {
-      throw damaged('resume', directory, (error as Error).message);
+      throw damaged(flag, directory, (error as Error).message);
     }
+    if (state.machine === null || typeof state.machine !== 'object' || Array.isArray(state.machine)) throw damaged(flag, directory, 'the machine it ran on is missing');
     if (typeof state.device !== 'string' || typeof state.outPath !== 'string' || !isAbsolute(state.outPath)) {
-      throw damaged('resume', directory, 'the device or the absolute output path is missing');
+      throw damaged(flag, directory, 'the device or the absolute output path is missing');
     }
     if ((state.trajectoriesOutPath === null) !== (spec.trajectories === null) || (state.trajectoriesOutPath !== null && (typeof state.trajectoriesOutPath !== 'string' || !isAbsolute(state.trajectoriesOutPath)))) {
-      throw damaged('resume', directory, 'the trajectories output does not match the configuration');
+      throw damaged(flag, directory, 'the trajectories output does not match the configuration');
     }
+    return { state, spec };
+  }
+
+  /** Opens a checkpoint to resume, verified (see the module comment), or says clearly why it cannot be. */
+  static open(directory: string): Checkpoint {
+    const { state, spec } = Checkpoint.readState(directory, 'resume');
     if (!Array.isArray(state.batches)) throw damaged('resume', directory, 'the list of batches is missing');
     const range = chainRangeOf(spec);
     let expected = range.first;

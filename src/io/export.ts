@@ -5,11 +5,12 @@
  * a header, empty fields for nulls, and the provenance in PATH.provenance.json beside it.
  * Shards of one run are exported as the whole run, in chain order.
  */
-import { tableToIPC, Table, type Vector } from 'apache-arrow';
+import { Table, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { AtomicFile } from './atomic-file.js';
 import { planOutputs, type OutputTarget } from './output-path.js';
-import { checkShards, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
+import { checkShards, combinedProvenance, expandShardPaths, readChainTable, readShardHeaders } from './merge.js';
+import { parquetBytes } from './parquet.js';
 import { PROVENANCE_KEY } from './tables.js';
 import { readPointsTable } from './read-table.js';
 import { UsageError } from '../spec/errors.js';
@@ -33,7 +34,7 @@ function readRun(inputs: readonly string[]): { table: Table; provenance: string;
   const ordered = files.length === 1 && files[0].shard === null ? files : checkShards(files, 'export');
   const tables = ordered.map((file) => readChainTable(file.path, null).table);
   // Shards carry their own shard in the provenance; the export is of the whole run.
-  const provenance = { ...ordered[0].provenance, config: { ...ordered[0].provenance.config, shard: null } };
+  const provenance = combinedProvenance(ordered);
   const table = tables.length === 1 ? tables[0] : new Table(tables.flatMap((t) => t.batches));
   return { table, provenance: JSON.stringify(provenance), files: ordered.map((file) => file.path) };
 }
@@ -65,12 +66,7 @@ function writeCsv(output: OutputTarget, table: Table, onNote?: (note: string) =>
 }
 
 function writeParquet(output: OutputTarget, table: Table, provenance: string, onNote?: (note: string) => void): void {
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const properties = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setKeyValueMetadata(new Map([[PROVENANCE_KEY, provenance]]))
-    .build();
-  const bytes = parquet.writeParquet(wasmTable, properties);
+  const bytes = parquetBytes(parquet, table, provenance);
   const file = AtomicFile.open(output, onNote);
   file.write(bytes);
   file.commit();

@@ -18,7 +18,7 @@ import { CollapseSummary } from '../stats/summary.js';
 import { AtomicFile } from './atomic-file.js';
 import { planOutputs } from './output-path.js';
 import { ArrowFileWriter } from './arrow-writer.js';
-import { streamVersionOf, type Provenance } from './provenance.js';
+import { streamVersionOf, type Provenance, type ShardOrigin } from './provenance.js';
 import { ADDED_CHAIN_COLUMNS, chainColumns, chainRecordBatch, chainSchema, copyChainRows } from './tables.js';
 import { readRunTable, type TableKind } from './read-table.js';
 
@@ -137,6 +137,20 @@ export function checkShards(files: readonly ShardFile[], command = 'merge'): Sha
   return Array.from({ length: count }, (_, index) => byIndex.get(index)!);
 }
 
+/**
+ * The provenance of the whole run the shards make up (in chain order, as checkShards returns
+ * them): shard 0's, with the configuration's shard removed and `spec` applied, and — only
+ * where the shards ran on more than one device or machine — where each ran, so a merged
+ * file does not claim one machine made it all. Equal shards give the unsharded run's bytes.
+ */
+export function combinedProvenance(ordered: readonly ShardFile[], config: Partial<RunSpec> = {}): Provenance {
+  const first = ordered[0].provenance;
+  const origin = (file: ShardFile): ShardOrigin => ({ index: file.shard?.index ?? 0, device: file.provenance.device, machine: file.provenance.machine ?? null });
+  const same = ordered.every((file) => file.provenance.device === first.device && JSON.stringify(file.provenance.machine) === JSON.stringify(first.machine));
+  const { shards: _shards, ...rest } = first;
+  return { ...rest, ...(same ? {} : { shards: ordered.map(origin) }), config: { ...first.config, shard: null, ...config } };
+}
+
 /** Merges shard files (or directories of them) into `out`, atomically. */
 export function mergeShards(out: string, inputs: readonly string[], onNote?: (note: string) => void): MergeResult {
   // The output is planned against every input first: merging into one of the shards would destroy it.
@@ -145,7 +159,7 @@ export function mergeShards(out: string, inputs: readonly string[], onNote?: (no
   const provenance = ordered[0].provenance;
   const spec: RunSpec = { ...provenance.config, shard: null, out, trajectories: null };
   const model: FamilyModel = createFamilyModel(spec);
-  const merged: Provenance = { ...provenance, config: { ...spec, backend: provenance.backend } };
+  const merged = combinedProvenance(ordered, { out, trajectories: null, backend: provenance.backend });
   const writer = new ArrowFileWriter(AtomicFile.open(output, onNote), chainSchema(model, merged));
   const summary = new CollapseSummary();
   try {

@@ -26,7 +26,7 @@ import { UsageError } from '../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { storedRunSpec } from '../spec/stored.js';
 import { describeErrno } from './output-path.js';
-import type { Provenance } from './provenance.js';
+import { checkProvenance, type Provenance } from './provenance.js';
 import { ADDED_CHAIN_COLUMNS, chainColumns, PROVENANCE_KEY, trajectoryColumns } from './tables.js';
 
 /** Largest file read whole (Node's Buffer limit is 4 GiB; a chain table of 10⁸ chains is about 3 GB). */
@@ -202,15 +202,7 @@ function provenanceOfTable(table: Table, what: string): Provenance {
   } catch {
     throw new UsageError(`${what}: its ${PROVENANCE_KEY} provenance is damaged (not valid JSON)`);
   }
-  const p = provenance as Partial<Provenance> | null;
-  if (p === null || typeof p !== 'object' || p.tool !== 'collapse-sim') {
-    throw new UsageError(`${what}: not a collapse-sim table (no ${PROVENANCE_KEY} provenance in its schema metadata)`);
-  }
-  for (const key of ['version', 'backend', 'device'] as const) {
-    if (typeof p[key] !== 'string') throw new UsageError(`${what}: its provenance has no ${key}`);
-  }
-  if (p.key !== null && typeof p.key !== 'string') throw new UsageError(`${what}: its provenance's key is neither null nor text`);
-  return p as Provenance;
+  return checkProvenance(provenance, what, `not a collapse-sim table (no ${PROVENANCE_KEY} provenance in its schema metadata)`);
 }
 
 const ARROW_TYPE: Record<ColumnSpec['type'], string> = { float64: 'Float64', int32: 'Int32', uint32: 'Uint32' };

@@ -14,8 +14,9 @@ import type { Progress } from '../engine/batch.js';
 import { writeSvgAndPng } from '../analysis/render.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { readChainTable } from '../io/merge.js';
-import type { Provenance } from '../io/provenance.js';
+import { streamVersionOf, type Provenance } from '../io/provenance.js';
 import { keyFromSeed, keyToHex } from '../rng/keys.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 import { runSimulation } from '../run.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
@@ -79,6 +80,25 @@ export const SOURCES = {
 export type ClaimTest = 'agreement' | 'effect';
 
 /** One claim and what the simulation says of it. */
+/** A mitigation an experiment runs: fresh truth points, pseudo-observations, an L2 penalty. */
+export interface MitigationSetting {
+  /** The point's name in the dataset paths. */
+  readonly name: string;
+  readonly label: string;
+  readonly groundTruth: number;
+  readonly prior: number;
+  readonly l2: number;
+}
+
+/** The run flags of a mitigation (those it sets). */
+export function mitigationFlags(mitigation: MitigationSetting): Record<string, number> {
+  return {
+    ...(mitigation.groundTruth > 0 ? { 'ground-truth': mitigation.groundTruth } : {}),
+    ...(mitigation.prior > 0 ? { prior: mitigation.prior } : {}),
+    ...(mitigation.l2 > 0 ? { l2: mitigation.l2 } : {}),
+  };
+}
+
 export interface Claim {
   readonly experiment: string;
   readonly claim: string;
@@ -203,12 +223,14 @@ interface PointSidecar {
 }
 
 /** The configuration as it bears on results: no output paths, batch size, shard or backend; with the version and key. */
-export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSION): Record<string, unknown> {
+export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSION, stream: number = STREAM_VERSION): Record<string, unknown> {
   const { out: _out, batchSize: _batchSize, shard: _shard, backend: _backend, trajectories, ...rest } = spec;
   return {
     ...rest,
     trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains },
     version,
+    // Datasets of another stream version hold other draws for the same seed: never reused.
+    stream,
     key: spec.rng === 'philox' ? keyToHex(keyFromSeed(spec.seed)) : null,
   };
 }
@@ -320,7 +342,7 @@ export class ReproduceContext {
 
   private matches(provenance: Provenance, wanted: Record<string, unknown>): boolean {
     if (this.settings.backend !== 'auto' && provenance.backend !== this.settings.backend) return false;
-    return sameJson(resultConfiguration(provenance.config, provenance.version), wanted);
+    return sameJson(resultConfiguration(provenance.config, provenance.version, streamVersionOf(provenance)), wanted);
   }
 
   /** The last caption line of every figure: how it was made. */
@@ -500,7 +522,10 @@ export type ExperimentRecord = ExperimentResult & ExperimentCost & { readonly da
 
 export interface ReproduceResult {
   readonly tool: 'collapse-sim';
+  /** The provenance schema (io/provenance.ts SCHEMA_VERSION) and random stream version it was made with. */
+  readonly schema_version: number;
   readonly version: string;
+  readonly stream: number;
   readonly command: string;
   readonly full: boolean;
   readonly seed: string;

@@ -10,6 +10,8 @@ import { machineDescription } from '../environment.js';
 import { AtomicFile } from '../io/atomic-file.js';
 import { UsageError } from '../spec/errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../io/provenance.js';
+import { STREAM_VERSION } from '../rng/streams.js';
 import {
   ENSEMBLE_SIZES,
   ReproduceContext,
@@ -125,7 +127,9 @@ export async function reproduce(settings: ReproduceSettings & { readonly only: r
   }
   const result: ReproduceResult = {
     tool: 'collapse-sim',
+    schema_version: SCHEMA_VERSION,
     version: TOOL_VERSION,
+    stream: STREAM_VERSION,
     command: settings.command,
     full: settings.full,
     seed: settings.seed,

@@ -24,11 +24,13 @@ import {
   fmtP,
   markdownTable,
   meanEstimate,
+  mitigationFlags,
   numericColumn,
   testedClaim,
   varianceEstimate,
   zTestP,
   type Claim,
+  type MitigationSetting,
   type PlannedRun,
 } from './context.js';
 import { COUPLING_SCALE } from './fig1.js';
@@ -42,33 +44,19 @@ const GAUSSIAN = { samples: 20, mu: 0, variance: 1, generations: 150 } as const;
 /** Lower-tail probabilities at which the Gaussian's bound on P(σ² ≤ x) is tested. */
 const TAIL_LEVELS = [0.01, 0.05, 0.1];
 
-interface Mitigation {
-  readonly name: string;
-  readonly label: string;
-  readonly groundTruth: number;
-  readonly prior: number;
-  readonly l2: number;
-}
-
-const MITIGATIONS: readonly Mitigation[] = [
+const MITIGATIONS: readonly MitigationSetting[] = [
   { name: 'K1', label: 'K = 1 fresh truth point', groundTruth: 1, prior: 0, l2: 0 },
   { name: 'K5', label: 'K = 5 fresh truth points', groundTruth: 5, prior: 0, l2: 0 },
   { name: 'map', label: 'MAP, a = 2 pseudo-observations', groundTruth: 0, prior: 2, l2: 0 },
   { name: 'l2', label: 'L2, λ = 1 on θ', groundTruth: 0, prior: 0, l2: 1 },
 ];
 
-const flagsOf = (mitigation: Mitigation): Record<string, number> => ({
-  ...(mitigation.groundTruth > 0 ? { 'ground-truth': mitigation.groundTruth } : {}),
-  ...(mitigation.prior > 0 ? { prior: mitigation.prior } : {}),
-  ...(mitigation.l2 > 0 ? { l2: mitigation.l2 } : {}),
-});
-
 interface MultiMeta {
   readonly family: 'ising' | 'gaussian';
-  readonly mitigation: Mitigation;
+  readonly mitigation: MitigationSetting;
 }
 
-const sourceOf = (mitigation: Mitigation): string =>
+const sourceOf = (mitigation: MitigationSetting): string =>
   `${SOURCES.prl} (${mitigation.groundTruth > 0 ? 'a ground-truth point per iteration' : mitigation.prior > 0 ? 'maximum a posteriori estimation' : 'regularisation'} prevents collapse, for exponential families)`;
 
 function analyseIsing(runs: PlannedRun<MultiMeta>[], claims: Claim[], rows: string[][], plotted: Record<string, unknown>[]): void {
@@ -246,7 +234,7 @@ export const multiMitigation = defineExperiment<MultiMeta>({
         chains: chains('multiMitigation'),
         generations: ISING.generations,
         mode: 'sufficient',
-        ...flagsOf(mitigation),
+        ...mitigationFlags(mitigation),
       },
       trajectories: null,
       meta: { family: 'ising' as const, mitigation },
@@ -255,7 +243,7 @@ export const multiMitigation = defineExperiment<MultiMeta>({
       folder: 'multi-mitigation',
       point: `gaussian-${mitigation.name}`,
       kind: 'multiMitigation' as const,
-      options: { family: 'gaussian', samples: GAUSSIAN.samples, mu0: GAUSSIAN.mu, var0: GAUSSIAN.variance, estimator: 'mle', chains: chains('multiMitigation'), generations: GAUSSIAN.generations, mode: 'sufficient', ...flagsOf(mitigation) },
+      options: { family: 'gaussian', samples: GAUSSIAN.samples, mu0: GAUSSIAN.mu, var0: GAUSSIAN.variance, estimator: 'mle', chains: chains('multiMitigation'), generations: GAUSSIAN.generations, mode: 'sufficient', ...mitigationFlags(mitigation) },
       trajectories: null,
       meta: { family: 'gaussian' as const, mitigation },
     })),

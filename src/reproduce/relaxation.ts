@@ -18,11 +18,13 @@ import {
   fmtP,
   markdownTable,
   meanEstimate,
+  mitigationFlags,
   numericColumn,
   readTrajectoryTable,
   testedClaim,
   zTestP,
   type Claim,
+  type MitigationSetting,
 } from './context.js';
 import { dashLegend, figureTitle, KIND_DASH, LINE_LEGEND } from './figures.js';
 import { latticeCounts } from './mitigation.js';
@@ -38,15 +40,7 @@ const LAW_TIMES = [20, 100, 400];
 /** The relaxation time: the first t with TV(law_t, stationary) ≤ this. */
 const TV_LEVEL = 0.05;
 
-interface RelaxationConfiguration {
-  readonly name: string;
-  readonly label: string;
-  readonly groundTruth: number;
-  readonly prior: number;
-  readonly l2: number;
-}
-
-const CONFIGURATIONS: readonly RelaxationConfiguration[] = [
+const CONFIGURATIONS: readonly MitigationSetting[] = [
   { name: 'K1', label: 'K = 1', groundTruth: 1, prior: 0, l2: 0 },
   { name: 'K5', label: 'K = 5', groundTruth: 5, prior: 0, l2: 0 },
   { name: 'map2', label: 'MAP a = 2', groundTruth: 0, prior: 2, l2: 0 },
@@ -55,7 +49,7 @@ const CONFIGURATIONS: readonly RelaxationConfiguration[] = [
   { name: 'l2-10', label: 'L2 λ = 10', groundTruth: 0, prior: 0, l2: 10 },
 ];
 
-const loopOf = (configuration: RelaxationConfiguration): BernoulliLoop => ({
+const loopOf = (configuration: MitigationSetting): BernoulliLoop => ({
   samples: SAMPLES,
   groundTruth: configuration.groundTruth,
   prior: configuration.prior,
@@ -79,7 +73,7 @@ export function exactRelaxation(loop: BernoulliLoop, horizon: number) {
 }
 
 interface RelaxationMeta {
-  readonly configuration: RelaxationConfiguration;
+  readonly configuration: MitigationSetting;
 }
 
 export const relaxation = defineExperiment<RelaxationMeta>({
@@ -98,9 +92,7 @@ export const relaxation = defineExperiment<RelaxationMeta>({
         chains: chains('relaxation'),
         generations: GENERATIONS,
         mode: 'sufficient',
-        ...(configuration.groundTruth > 0 ? { 'ground-truth': configuration.groundTruth } : {}),
-        ...(configuration.prior > 0 ? { prior: configuration.prior } : {}),
-        ...(configuration.l2 > 0 ? { l2: configuration.l2 } : {}),
+        ...mitigationFlags(configuration),
       },
       trajectories: `every:${EVERY},chains:${chains('relaxation')}`,
       meta: { configuration },

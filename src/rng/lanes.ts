@@ -74,6 +74,15 @@ export interface LaneGenerator {
   categoricalCounts(n: number, cumulative: Column, length: number, counts: Column): void;
   /** counts (a row of `length`) = Multinomial(n, w/Σw) by conditional binomials, w the row `weights`. */
   multinomials(n: Column, weights: Column, length: number, counts: Column): void;
+  /**
+   * `paths` Markov chain paths of `length` tokens over `states` states: a path's first token by
+   * inversion over the cumulative weights `start` (a row of `states`), each later one by inversion
+   * over row x of `rows` (states × states cumulative weights, row x from x·states), x the token
+   * before it. Out, both overwritten: `starts` (a row of `states`: paths that began in each state)
+   * and `transitions` (states × states: how often each step i → j was taken, at i·states + j).
+   * One uniform per token, path after path, token after token: paths·length in all.
+   */
+  markovPathCounts(paths: number, length: number, start: Column, rows: Column, states: number, starts: Column, transitions: Column): void;
 }
 
 /** Calls `visit` with each active lane, in order. */

@@ -24,7 +24,7 @@ class Lane {
   readonly exponential: () => number;
   readonly normal: () => number;
   readonly gamma: (shape: number) => number;
-  readonly categorical: (cumulative: ArrayLike<number>, length: number) => number;
+  readonly categorical: (cumulative: ArrayLike<number>, length: number, offset?: number) => number;
   readonly multinomial: (n: number, weights: ArrayLike<number>, length: number, counts: Float64Array) => void;
 
   constructor(readonly stream: AddressableStream) {
@@ -221,6 +221,28 @@ export class ScalarGenerator implements LaneGenerator {
       const lane = this.lanes[l];
       const row = weights.data.subarray(at(weights, l), at(weights, l) + length);
       lane.multinomial(n.data[at(n, l)], row, length, counts.data.subarray(at(counts, l), at(counts, l) + length));
+    }
+  }
+
+  markovPathCounts(paths: number, length: number, start: Column, rows: Column, states: number, starts: Column, transitions: Column): void {
+    for (let k = 0; k < this.activeCount; k++) {
+      const l = this.active[k];
+      const lane = this.lanes[l];
+      const startAt = at(start, l);
+      const rowsAt = at(rows, l);
+      const startsAt = at(starts, l);
+      const transitionsAt = at(transitions, l);
+      starts.data.fill(0, startsAt, startsAt + states);
+      transitions.data.fill(0, transitionsAt, transitionsAt + states * states);
+      for (let path = 0; path < paths; path++) {
+        let token = lane.categorical(start.data, states, startAt);
+        starts.data[startsAt + token]++;
+        for (let position = 1; position < length; position++) {
+          const next = lane.categorical(rows.data, states, rowsAt + token * states);
+          transitions.data[transitionsAt + token * states + next]++;
+          token = next;
+        }
+      }
     }
   }
 }

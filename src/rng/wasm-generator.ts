@@ -41,6 +41,10 @@ interface SamplerExports {
   categoricalCounts(lanes: number, count: number, n: number, cumulative: number, cumulativeStride: number, length: number, counts: number, countsStride: number): void;
   multinomials(lanes: number, count: number, n: number, nStride: number, weights: number, weightsStride: number, length: number, counts: number, countsStride: number, scratch: number): void;
   uniforms(lanes: number, count: number, per: number, out: number, outStride: number): void;
+  markovPathCounts(
+    lanes: number, count: number, paths: number, length: number, start: number, startStride: number, rows: number, rowsStride: number, states: number,
+    starts: number, startsStride: number, transitions: number, transitionsStride: number,
+  ): void;
 }
 
 /** Bytes of one lane's stream cursor (wasm/stream.ts CURSOR_BYTES). */
@@ -244,5 +248,23 @@ export class WasmGenerator implements LaneGenerator {
 
   uniforms(per: number, out: Column): void {
     this.exports.uniforms(this.lanesPointer, this.activeCount, per, this.address(out), out.stride);
+  }
+
+  markovPathCounts(paths: number, length: number, start: Column, rows: Column, states: number, starts: Column, transitions: Column): void {
+    this.exports.markovPathCounts(
+      this.lanesPointer,
+      this.activeCount,
+      paths,
+      length,
+      this.address(start),
+      start.stride,
+      this.address(rows),
+      rows.stride,
+      states,
+      this.address(starts),
+      starts.stride,
+      this.address(transitions),
+      transitions.stride,
+    );
   }
 }

@@ -74,6 +74,11 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
   { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then stop at once, keeping every batch finished' },
   { flag: 'resume', valueName: '<dir>', description: 'go on with the run checkpointed in dir (its configuration; no other run flags)' },
+  {
+    flag: 'from',
+    valueName: '<file>',
+    description: 'run again the configuration recorded in a file collapse-sim wrote (Arrow, Parquet, CSV with its .provenance.json, or a checkpoint dir); flags given here win',
+  },
   { flag: 'batch-size', valueName: '<n>', description: 'chains per output record batch (memory bound; results do not depend on it)', defaultValue: '65536' },
   { flag: 'out', valueName: '<path>', description: 'Arrow IPC output file', defaultValue: DEFAULT_OUT },
   { flag: 'trajectories', valueName: '<spec>', description: 'also write per-generation parameters: every:<k>,chains:<n>' },

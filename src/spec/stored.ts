@@ -92,6 +92,41 @@ function toOptions(spec: Record<string, unknown>): RawOptions {
 }
 
 /**
+ * The flags that resolve to a RunSpec (one storedRunSpec accepted): `run --from FILE` lays
+ * the flags given beside it over these and resolves the whole again, as --config does.
+ */
+export function storedRunOptions(spec: RunSpec): RawOptions {
+  return toOptions(spec as unknown as Record<string, unknown>);
+}
+
+/** Flags that change where and how a run runs, not its rows (a shard is part of the same run). */
+export const SAME_RUN_FLAGS: readonly string[] = ['out', 'trajectories-out', 'backend', 'batch-size', 'shard', 'json', 'quiet'];
+
+/** Whether two configurations are one run (they may differ in SAME_RUN_FLAGS only). */
+export function sameRun(a: RunSpec, b: RunSpec): boolean {
+  const result = ({ out: _out, backend: _backend, batchSize: _batchSize, shard: _shard, trajectories, ...rest }: RunSpec): string =>
+    JSON.stringify({ ...rest, trajectories: trajectories === null ? null : { every: trajectories.every, chains: trajectories.chains } });
+  return result(a) === result(b);
+}
+
+/**
+ * The run `run --from` describes: the recorded configuration as flags, with the flags given
+ * beside --from laid over them (as over a --config file), resolved again. A new --out takes
+ * the trajectories file with it unless --trajectories-out names one, so a re-run never
+ * writes over the original's companion file.
+ */
+export function rerunSpec(recorded: RunSpec, given: RawOptions): RunSpec {
+  if (given['family'] !== undefined && given['family'] !== recorded.family) {
+    throw new UsageError(`--family cannot change under --from: the file records a ${recorded.family} run (its family's flags would not apply)`);
+  }
+  if (given['shard-count'] !== undefined) throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX, which --from does not read: pass --shard i/n');
+  const base: Record<string, unknown> = { ...storedRunOptions(recorded) };
+  if (given['out'] !== undefined && given['trajectories-out'] === undefined) delete base['trajectories-out'];
+  // A shard file re-runs as its shard; --shard 0/1 asks for the whole run.
+  return resolveRunSpec({ ...base, ...given });
+}
+
+/**
  * The RunSpec stored in `what` (an output's provenance, a checkpoint), validated as flags
  * are: throws a UsageError "<what>: <reason>" where it is not one collapse-sim writes.
  */

@@ -83,6 +83,26 @@ describe('collapse-sim bench', () => {
     expect(skip.reason).toMatch(/^not measured at 100000 chains: a run is predicted to take [\d.]+ s \([\d.]+ s at 100 chains\), over --max-seconds 0\.01$/);
   });
 
+  it('--backends auto resolves --backend auto for each run and names the engine it chose', () => {
+    const result = cli(['--chains', '100,300', '--repeats', '1', '--samples', '10', '--backends', 'auto,reference', '--peers', 'none', '--modes', 'sufficient', '--out', 'a.arrow', '--plot', 'a.svg', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const auto = report.results.filter((r: { engine: string }) => r.engine === 'auto');
+    expect(auto.map((r: { chains: number }) => r.chains)).toEqual([100, 300]);
+    for (const r of auto) {
+      // What `run --backend auto` takes for a run this small: the reference path (src/engine/cost.ts).
+      expect(r.chose).toBe('reference');
+      expect(r.device).toBe('CPU (float64 TypeScript)');
+      expect(r.family).toBe('bernoulli');
+    }
+    // Same seed, same chains: auto ran the same chains as the reference path.
+    for (const chains of [100, 300]) {
+      const work = report.results.filter((r: { chains: number }) => r.chains === chains).map((r: { chain_generations: number }) => r.chain_generations);
+      expect(new Set(work).size).toBe(1);
+    }
+    expect(report.results.filter((r: { engine: string }) => r.engine === 'reference').every((r: { chose: null }) => r.chose === null)).toBe(true);
+  });
+
   it.each([
     [['--chains', '0'], /^collapse-sim: --chains/],
     [['--chains', '1e3,abc'], /^collapse-sim: --chains/],

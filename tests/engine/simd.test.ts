@@ -10,8 +10,8 @@ import type { ChainBatch } from '../../src/engine/batch.js';
 import { ReferenceEngine } from '../../src/engine/reference.js';
 import { SimdEngine } from '../../src/engine/simd/engine.js';
 import { InterruptedError } from '../../src/spec/errors.js';
+import { expectSimdBitExact } from './simd-verify.js';
 import { resolveRunSpec, type RunSpec } from '../../src/spec/run-spec.js';
-import { verify } from '../../src/verify.js';
 
 const engine = await SimdEngine.open();
 afterAll(() => engine.close());
@@ -42,14 +42,7 @@ const CONFIGURATIONS: [string, Record<string, unknown>][] = [
 describe.each(CONFIGURATIONS)('%s', (_label, options) => {
   it('is the reference path chain by chain (verify)', async () => {
     const spec = resolveRunSpec({ chains: 300, seed: 'simd-test', out: 'unused.arrow', backend: 'reference', ...options });
-    // verify closes what it opens: hand it the shared engine without its close.
-    const borrowed = { backend: engine.backend, device: engine.device, run: engine.run.bind(engine), close: async () => {} };
-    const report = await verify(spec, { backends: ['simd'], openEngine: async () => borrowed });
-    const [result] = report.backends;
-    expect(result.skipped).toBeNull();
-    expect(result.exactness).toBe('bit-exact');
-    expect(result.failures, result.failures.join('; ')).toEqual([]);
-    expect(result.identicalChains).toBe(spec.chains);
+    await expectSimdBitExact(engine, spec);
   });
 });
 

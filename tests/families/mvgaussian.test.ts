@@ -18,8 +18,8 @@ import { gamma } from '../../src/rng/distributions/gamma.js';
 import { column } from '../../src/rng/lanes.js';
 import { openStream, StreamTag } from '../../src/rng/streams.js';
 import { chiSquareHomogeneity, ksTwoSample } from '../../src/stats/hypothesis.js';
+import { expectSimdBitExact } from '../engine/simd-verify.js';
 import { resolveRunSpec, type RunSpec } from '../../src/spec/run-spec.js';
-import { verify } from '../../src/verify.js';
 import { cliIn, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance, varianceStandardError } from '../helpers.js';
 
 /** A full 3×3 covariance with correlations, as --cov0 takes it, and packed. */
@@ -296,13 +296,7 @@ describe('mvgaussian on the simd engine', () => {
   for (const [label, options] of CONFIGURATIONS) {
     it(`${label}: the reference path chain by chain (verify)`, async () => {
       const spec = resolveRunSpec({ family: 'mvgaussian', chains: 200, seed: 'mvg-simd', out: 'unused.arrow', backend: 'reference', ...options });
-      const borrowed = { backend: engine.backend, device: engine.device, run: engine.run.bind(engine), close: async () => {} };
-      const report = await verify(spec, { backends: ['simd'], openEngine: async () => borrowed });
-      const [result] = report.backends;
-      expect(result.skipped).toBeNull();
-      expect(result.exactness).toBe('bit-exact');
-      expect(result.failures, result.failures.join('; ')).toEqual([]);
-      expect(result.identicalChains).toBe(spec.chains);
+      await expectSimdBitExact(engine, spec);
     });
   }
 });

@@ -83,7 +83,8 @@ describe('collapse-sim run on each backend', () => {
   });
 
   it('--backend auto says which engines cannot run the configuration, and why', () => {
-    const result = cli(['run', '--samples', '10', '--chains', '20000', '--regime', 'window:2', '--out', 'window.arrow', '--json']);
+    // Large enough that starting a GPU backend could pay, so each is asked (a smaller run leaves them unasked).
+    const result = cli(['run', '--samples', '10', '--chains', '200000', '--regime', 'window:2', '--out', 'window.arrow', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).backend).toBe('simd');
     expect(ownLines(result.stderr)[0]).toMatch(/--backend auto chose simd .*passed over: .*webasm: --regime window:<W> with --family bernoulli runs on --backend/);

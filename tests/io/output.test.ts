@@ -5,7 +5,11 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { runSimulation } from '../../src/run.js';
 import { ReferenceEngine } from '../../src/engine/reference.js';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
 import { PROVENANCE_KEY } from '../../src/io/tables.js';
+import { SCHEMA_VERSION } from '../../src/io/provenance.js';
+import { STREAM_VERSION } from '../../src/rng/streams.js';
+import { TOOL_VERSION } from '../../src/version.js';
 import { temporaryDirectory } from '../helpers.js';
 
 const [directory, cleanup] = temporaryDirectory();
@@ -43,6 +47,11 @@ describe('the chain table', () => {
     expect(provenance.config.family).toBe(family);
     expect(provenance.config.generations).toBe(50);
     expect(provenance.key).toMatch(/^[0-9a-f]{16}$/);
+    // What made it (docs/output-schema.md): schema and stream versions, the tool, the device, the machine.
+    expect(Object.keys(provenance)).toEqual(['tool', 'schema_version', 'version', 'key', 'stream', 'backend', 'device', 'machine', 'config']);
+    expect([provenance.schema_version, provenance.stream, provenance.version]).toEqual([SCHEMA_VERSION, STREAM_VERSION, TOOL_VERSION]);
+    expect(provenance.device).toBe(`float64 TypeScript on 1 thread (${cpus()[0].model.trim()})`);
+    expect(provenance.machine).toEqual({ cpu: cpus()[0].model.trim(), cores: availableParallelism(), memory_bytes: totalmem(), node: process.version, platform: `${process.platform}-${process.arch}`, os: `${platform()} ${release()}` });
     // Censored chains have null collapse times; outcomes exist exactly for collapsed chains of families that have them.
     const times = column(table, 'collapse_time');
     const outcomes = column(table, 'outcome');

@@ -5,10 +5,12 @@
  * effect must be seen, the folder must hold what REPORT.md says it holds, an interrupted
  * run must continue where it stopped, and the full version's plan must be what the docs say.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChainTable } from '../../src/io/merge.js';
+import { STREAM_VERSION } from '../../src/rng/streams.js';
 import { ENSEMBLE_SIZES, type Claim } from '../../src/reproduce/context.js';
 import { EXPERIMENT_NAMES, planReproduction, reproduce, type ReproduceResult } from '../../src/reproduce/index.js';
 import { planMarkdown } from '../../src/reproduce/report.js';
@@ -124,6 +126,18 @@ describe('an interrupted reproduction', () => {
       const again = await reproduce({ ...settings, outDir: join(directory, 'resumed'), log: () => {} });
       expect(again.simulatedChainGenerations).toBe(0);
       expect(claimsOf(again)).toEqual(claimsOf(clean));
+      // A dataset of another stream version holds other draws for the same seed: run again.
+      const dataset = join(directory, 'resumed', again.experiments[0].datasets.find((d) => !d.endsWith('.trajectories.arrow'))!);
+      const table = tableFromIPC(readFileSync(dataset));
+      const provenance = JSON.parse(table.schema.metadata.get('collapse_sim')!) as Record<string, unknown>;
+      expect(provenance['stream']).toBe(STREAM_VERSION);
+      const metadata = new Map(table.schema.metadata);
+      metadata.set('collapse_sim', JSON.stringify({ ...provenance, stream: STREAM_VERSION - 1 }));
+      const schema = new Schema(table.schema.fields, metadata);
+      writeFileSync(dataset, tableToIPC(new Table(schema, table.batches.map((batch) => new RecordBatch(schema, batch.data))), 'file'));
+      const older = await reproduce({ ...settings, outDir: join(directory, 'resumed'), log: () => {} });
+      expect(older.experiments.flatMap((e) => e.points).filter((p) => !p.reused).length).toBe(1);
+      expect(claimsOf(older)).toEqual(claimsOf(clean));
       const other = await reproduce({ ...settings, only: ['motion'], chains: 301, outDir: join(directory, 'resumed'), log: () => {} });
       expect(other.experiments[0].points.every((p) => !p.reused)).toBe(true);
     } finally {

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { keyFromSeed } from '../../src/rng/keys.js';
 import { column, type Column, type LaneGenerator } from '../../src/rng/lanes.js';
 import { ScalarGenerator } from '../../src/rng/scalar-generator.js';
-import { StreamTag } from '../../src/rng/streams.js';
+import { openStream, StreamTag } from '../../src/rng/streams.js';
+import { categorical } from '../../src/rng/distributions/categorical.js';
+import { oneLane } from '../helpers.js';
 import { TWO_PI } from '../../src/rng/distributions/normal.js';
 import { WasmGenerator, wasmUsesOwnMath } from '../../src/rng/wasm-generator.js';
 
@@ -157,12 +159,80 @@ describe('WasmGenerator reproduces the scalar reference generator bit for bit', 
     );
   });
 
+  it('Markov chain path counts: rows with zero weights, per lane or shared, paths of length 2 and longer', () => {
+    const K = 5;
+    // Row i of lane l: zero weights where (l + i + 2j) mod 4 = 0 (never a whole row).
+    const weight = (l: number, i: number, j: number): number => ((l + i + 2 * j) % 4 === 0 ? 0 : 1 + ((l * 13 + i * 7 + j * 3) % 11));
+    const cumulativeRows = (l: number, x: number): number => {
+      const i = Math.floor(x / K);
+      let running = 0;
+      for (let j = 0; j <= x % K; j++) running += weight(l, i, j);
+      return running;
+    };
+    for (const [paths, length] of [[30, 6], [17, 2], [0, 4], [3, 40]]) {
+      expectSame(
+        `markov paths ${paths}×${length}`,
+        2,
+        (g, input, [starts, transitions]) => {
+          const start = input(K, (l, j) => cumulativeRows(l + 1, 2 * K + j));
+          g.markovPathCounts(paths, length, start, input(K * K, cumulativeRows), K, starts, transitions);
+        },
+        K * K,
+      );
+    }
+    expectSame(
+      'markov paths, start law and rows shared by every lane',
+      2,
+      (g, _input, [starts, transitions]) => {
+        const start = g.allocate(K);
+        const rows = g.allocate(K * K);
+        for (let j = 0; j < K; j++) start[j] = j + 1;
+        for (let x = 0; x < K * K; x++) rows[x] = cumulativeRows(3, x);
+        g.markovPathCounts(25, 5, column(start, 0, 0), column(rows, 0, 0), K, starts, transitions);
+      },
+      K * K,
+    );
+  });
+
   it('inputs shared by every lane (stride 0)', () => {
     expectSame('stride 0', 1, (g, _input, [out]) => {
       const p = g.allocate(1);
       p[0] = 0.3;
       g.bernoulliCounts(40, column(p, 0, 0), out);
     });
+  });
+});
+
+describe('Markov chain path counts draw in the documented order', () => {
+  it('are the counts of paths drawn token by token with the scalar categorical sampler', () => {
+    const K = 4;
+    const start = Float64Array.of(1, 1, 3, 5); // cumulative: weights 1, 0, 2, 2
+    const rows = Float64Array.of(0, 2, 3, 3, 1, 2, 3, 4, 4, 4, 4, 4, 1, 1, 1, 5);
+    const [paths, length] = [50, 7];
+    const generator = oneLane('markov order', 3, 2, StreamTag.Synthetic);
+    const starts = new Float64Array(K);
+    const transitions = new Float64Array(K * K);
+    generator.markovPathCounts(paths, length, column(start, 0, 0), column(rows, 0, 0), K, column(starts, 0, 0), column(transitions, 0, 0));
+    const stream = openStream({ kind: 'philox', seed: 'markov order' });
+    stream.reset(3, 2, StreamTag.Synthetic);
+    const draw = categorical(stream);
+    const expectedStarts = new Float64Array(K);
+    const expectedTransitions = new Float64Array(K * K);
+    for (let path = 0; path < paths; path++) {
+      let token = draw(start, K);
+      expectedStarts[token]++;
+      for (let position = 1; position < length; position++) {
+        const next = draw(rows.subarray(token * K, token * K + K), K);
+        expectedTransitions[token * K + next]++;
+        token = next;
+      }
+    }
+    expect(Array.from(starts)).toEqual(Array.from(expectedStarts));
+    expect(Array.from(transitions)).toEqual(Array.from(expectedTransitions));
+    // Zero weights are never drawn: state 1 never starts a path; 0 → 0, 0 → 3, 2 → 1..3, 3 → 1 and 3 → 2 never happen.
+    expect(starts[1]).toBe(0);
+    for (const never of [0, 3, 2 * K + 1, 2 * K + 2, 2 * K + 3, 3 * K + 1, 3 * K + 2]) expect(transitions[never]).toBe(0);
+    expect(transitions.reduce((a, b) => a + b, 0)).toBe(paths * (length - 1));
   });
 });
 

@@ -58,6 +58,8 @@ beforeAll(() => {
   forge('seed-number.arrow', 'b.arrow', { provenance: (p) => ({ ...p, config: { ...p.config, seed: 12345 } }) });
   forge('extra-field.arrow', 'b.arrow', { provenance: (p) => ({ ...p, config: { ...p.config, sneaky: 1 } }) });
   forge('not-ours.arrow', 'b.arrow', { provenance: () => ({ tool: 'someone-else' }) });
+  forge('schema-future.arrow', 'b.arrow', { provenance: (p) => ({ ...p, schema_version: 99 }) });
+  forge('no-machine.arrow', 'b.arrow', { provenance: (p) => ({ ...p, machine: undefined }) });
   // A 2 kB file whose record batch claims 10⁹ rows.
   {
     const table = read('b.arrow');
@@ -98,6 +100,8 @@ const FORGERIES: [string, RegExp][] = [
   ['seed-number.arrow', /seed-number\.arrow: its provenance: seed 12345 is not text/],
   ['extra-field.arrow', /extra-field\.arrow: its provenance: the configuration differs from any valid one in sneaky \(not a field collapse-sim writes\)/],
   ['not-ours.arrow', /not-ours\.arrow: not a collapse-sim table/],
+  ['schema-future.arrow', /schema-future\.arrow: written by collapse-sim \S+ with provenance schema version 99; this collapse-sim \(\S+\) reads versions up to 2: use a newer collapse-sim/],
+  ['no-machine.arrow', /no-machine\.arrow: its provenance has no machine/],
   ['billion-rows.arrow', /billion-rows\.arrow is damaged: (record batch 0 claims 1000000000 rows|a record batch claims 1000000000 rows, but column chain holds data for 4)/],
   ['float-times.arrow', /float-times\.arrow: column collapse_time is Float64, not Int32/],
   ['negative-times.arrow', /negative-times\.arrow: chain 0 collapses at -5, outside 0…30/],
@@ -121,10 +125,12 @@ const READERS: [string, (file: string) => string[]][] = [
   ['plot', (file) => ['plot', '--kind', 'survival', '--out', 'figure.svg', file]],
   ['export', (file) => ['export', '--to', 'csv', '--out', 'exported.csv', file]],
   ['merge', (file) => ['merge', 'merged.arrow', file]],
+  ['run --from', (file) => ['run', '--from', file, '--out', 'rerun.arrow', '--quiet']],
 ];
 
-describe.each(READERS)('%s refuses a forged or damaged file', (_command, args) => {
-  it.each(FORGERIES)('%s', (file, message) => {
+describe.each(READERS)('%s refuses a forged or damaged file', (command, args) => {
+  // run --from reads one file or a checkpoint directory, not a directory of chain files.
+  it.each(FORGERIES.filter(([file]) => command !== 'run --from' || file !== 'folder'))('%s', (file, message) => {
     const result = expectOnlyChanged(cwd, [], () => {
       const started = Date.now();
       const outcome = cli(args(file));

@@ -119,9 +119,10 @@ describe('a path that is not a regular file is never replaced', () => {
     const full = expectOnlyChanged(cwd, [], () => cli([...RUN, '--out', '/dev/full']));
     expect(full.code).toBe(2);
     expect(full.stderr).toBe('collapse-sim: --out /dev/full: write failed (ENOSPC: no space left on the device); the output is incomplete\n');
-    // A shell pipe whose reader stops after ten bytes.
+    // A shell pipe whose reader stops after ten bytes; the file (megabytes) is far larger than
+    // the pipe's buffer, so the writer meets the closed end whenever the reader stops.
     const cliPath = join(import.meta.dirname, '../../dist/src/cli/main.js');
-    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" ${[...RUN, '--chains', '2000', '--out', '/dev/stdout'].join(' ')} | head -c 10 > /dev/null; exit "\${PIPESTATUS[0]}"`], { cwd, encoding: 'utf8' });
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${cliPath}" ${[...RUN, '--chains', '200000', '--out', '/dev/stdout'].join(' ')} | head -c 10 > /dev/null; exit "\${PIPESTATUS[0]}"`], { cwd, encoding: 'utf8' });
     const code = piped.status;
     const stderr = piped.stderr;
     expect(code).toBe(2);

@@ -7,15 +7,15 @@
  * uninterrupted run's file byte for byte). A second signal ends the process at once; an
  * interrupted bench writes what it measured and leaves no measuring process behind.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortOnSignals } from '../../src/cli/run-command.js';
 import { InterruptedError } from '../../src/spec/errors.js';
 import { backendsUnderTest, type BackendUnderTest } from '../gpu/backends-under-test.js';
-import { changedEntries, cliIn, snapshotDirectory, temporaryDirectory } from '../helpers.js';
+import { changedEntries, cliIn, settleSeconds, snapshotDirectory, temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [root, cleanup] = temporaryDirectory();
@@ -77,19 +77,6 @@ async function interrupt(cwd: string, args: string[], signals: NodeJS.Signals[],
   return { pid: child.pid!, ...result, stderr: ours, seconds: (performance.now() - sent) / 1000 };
 }
 
-/** `args` with `flag`'s value replaced (or the flag added). */
-function withValue(args: string[], flag: string, value: string): string[] {
-  const at = args.indexOf(flag);
-  return at < 0 ? [...args, flag, value] : args.map((arg, i) => (i === at + 1 ? value : arg));
-}
-
-/** Runs the CLI to its end; how long it took, in seconds. */
-function timedRun(cwd: string, args: string[]): { code: number | null; stderr: string; seconds: number } {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [CLI, 'run', ...args], { cwd, encoding: 'utf8' });
-  return { code: result.status, stderr: result.stderr, seconds: (performance.now() - started) / 1000 };
-}
-
 /** Long runs on each engine path: [label, backend needed (null: reference), args]. */
 const LONG_RUNS: [string, string | null, string[]][] = [
   ['reference, many chains', null, ['--backend', 'reference', '--samples', '200', '--chains', '2000000']],
@@ -115,16 +102,8 @@ describe('a signal stops a run within a moment, on every engine path', () => {
     }
     const cwd = join(root, label.replace(/\W+/g, '-'));
     mkdirSync(cwd);
-    // A signal is seen between calls of work, not inside start-up's synchronous parts (imports,
-    // a GL context, shader compilation: seconds on software drivers, more on a loaded machine).
-    // So the signal is sent once start-up is surely over: after 1.5 times what the same run
-    // with one chain and one generation takes end to end here and now, plus a second.
-    const plain = args.filter((arg, i) => arg !== '--checkpoint' && args[i - 1] !== '--checkpoint');
-    const startUp = timedRun(cwd, [...withValue(withValue(plain, '--chains', '1'), '--generations', '1'), '--quiet', '--out', 'startup.arrow']);
-    expect(startUp.code, startUp.stderr).toBe(0);
-    rmSync(join(cwd, 'startup.arrow'));
     const before = snapshotDirectory(cwd);
-    const stopped = await interrupt(cwd, ['run', ...args, '--quiet', '--out', 'r.arrow'], [signal], () => true, 1.5 * startUp.seconds + 1);
+    const stopped = await interrupt(cwd, ['run', ...args, '--quiet', '--out', 'r.arrow'], [signal], () => true, settleSeconds(cwd, args));
     expect(stopped.code, stopped.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
     console.log(`${label}: stopped ${stopped.seconds.toFixed(2)} s after ${signal}`);
     expect(stopped.seconds).toBeLessThan(STOP_SECONDS);

@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { GPU } from 'gpu.js';
-import type { GpuBackendName } from './names.js';
+import './kernel-bytecode-limit.js';
+import type { GpuBackendName, KernelBackendName } from './names.js';
 
 export { GPU_BACKENDS, type GpuBackendName } from './names.js';
 
@@ -52,7 +53,7 @@ function installNavigatorGpu(): { ok: true } | { ok: false; reason: string } {
     return { ok: false, reason: `the webgpu package does not load (${(error as Error).message.split('\n')[0]}) — run npm ci` };
   }
   Object.assign(globalThis, webgpu.globals);
-  const navigatorObject = ((globalThis as { navigator?: Record<string, unknown> }).navigator ??= {});
+  const navigatorObject = ((globalThis as unknown as { navigator?: Record<string, unknown> }).navigator ??= {});
   navigatorObject['gpu'] = webgpu.create([]);
   navigatorInstalled = true;
   return { ok: true };
@@ -169,9 +170,9 @@ export async function backendStatus(backend: GpuBackendName): Promise<BackendSta
   }
 }
 
-/** A gpu.js instance on one backend, to be destroyed when the run ends. */
+/** A gpu.js instance on one backend, to be destroyed when the run ends (a browser opens its own: web/). */
 export interface OpenBackend {
-  readonly backend: GpuBackendName;
+  readonly backend: KernelBackendName;
   readonly device: string;
   readonly gpu: GPU;
   close(): void;

@@ -15,8 +15,9 @@ import { absorptionFromFirstCollapse, TrajectoryBuilder, type ChainBatch } from 
 import { firstBatchStart, type Engine, type EngineRunOptions } from '../engine.js';
 import { CallSizer, throwIfAborted } from '../pacing.js';
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
-import { openBackend, type GpuBackendName, type OpenBackend } from './backends.js';
-import { InThreadRunner, INPUT_WIDTH, MAX_CALL_GENERATIONS, WorkerPoolRunner, type KernelRecipe, type KernelRunner } from './kernel-runner.js';
+import type { OpenBackend } from './backends.js';
+import type { GpuBackendName, KernelBackendName } from './names.js';
+import { inThreadRunners, INPUT_WIDTH, MAX_CALL_GENERATIONS, type KernelRecipe, type KernelRunner, type KernelRunnerFactory } from './kernel-runner.js';
 import { chainKernelRecipe, COLLAPSE_SLOT, RUN_SLOT } from './plan.js';
 import { gpuRouteFor } from './routes.js';
 import { hostFitGroupLimit, hostFitRecipe, runHostFit } from './host-fit.js';
@@ -28,15 +29,13 @@ import { windowGenerations } from '../chain-table.js';
  * points per generation): a few tens of milliseconds on a software rasteriser.
  */
 const INITIAL_CALL_UNITS = 2 ** 18;
-/** Backends gpu.js runs on one CPU core: the engine spreads their chains over worker threads. */
-const THREADED_BACKENDS: readonly GpuBackendName[] = ['cpu', 'webasm'];
 /**
  * Most chains advanced together. A call's fixed costs (packing, transfers, gpu.js's
  * per-thread result arrays) grow with the chains, while the generations per call shrink as
  * 1/chains at a fixed call time: past a point overhead wins (measured: sufficient mode at
  * 10⁶ chains ran at a third of its 10⁴-chain speed). Larger batches are advanced in groups.
  */
-const GROUP_LIMIT: Record<GpuBackendName, number> = { cpu: 65536, webasm: 65536, webgpu: 262144, headlessgl: 262144 };
+const GROUP_LIMIT: Record<KernelBackendName, number> = { cpu: 65536, webasm: 65536, webgpu: 262144, headlessgl: 262144, webgl2: 262144 };
 
 /** Chains advanced together, with their four slots each. */
 interface ChainGroup {
@@ -48,10 +47,21 @@ export class GpuEngine implements Engine {
   /** Compiled kernels by source and constant arguments: a second run of the same configuration compiles nothing. */
   private readonly runners = new Map<string, KernelRunner>();
 
-  private constructor(private readonly opened: OpenBackend) {}
+  private constructor(
+    private readonly opened: OpenBackend,
+    private readonly createRunner: KernelRunnerFactory,
+  ) {}
 
+  /** The CLI's engine: a backend opened in Node (./backends.ts), cpu and webasm spread over worker threads. */
   static async open(backend: GpuBackendName): Promise<GpuEngine> {
-    return new GpuEngine(await openBackend(backend));
+    // Node-only modules, loaded here so that a browser bundle of this engine (web/) never loads them.
+    const [{ openBackend }, { nodeKernelRunners }] = await Promise.all([import('./backends.js'), import('./worker-pool-runner.js')]);
+    return new GpuEngine(await openBackend(backend), nodeKernelRunners);
+  }
+
+  /** An engine on a gpu.js instance opened elsewhere (a browser's), its kernels run by `createRunner`. */
+  static on(opened: OpenBackend, createRunner: KernelRunnerFactory = inThreadRunners): GpuEngine {
+    return new GpuEngine(opened, createRunner);
   }
 
   get backend(): string {
@@ -111,7 +121,7 @@ export class GpuEngine implements Engine {
     const key = `${recipe.source}\u0000${JSON.stringify(recipe.constants.map((value) => (typeof value === 'number' ? value : Array.from(value))))}`;
     let runner = this.runners.get(key);
     if (runner === undefined) {
-      runner = THREADED_BACKENDS.includes(recipe.backend) ? await WorkerPoolRunner.create(recipe) : await InThreadRunner.create(this.opened.gpu as never, recipe);
+      runner = await this.createRunner(recipe, this.opened.gpu as never);
       this.runners.set(key, runner);
     }
     return runner;

@@ -15,7 +15,7 @@ import { PlainLaneSet, simulateChains } from '../lane-runner.js';
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import { CallSizer, Pacer } from '../pacing.js';
 import type { KernelRecipe, KernelRunner } from './kernel-runner.js';
-import type { GpuBackendName } from './names.js';
+import type { KernelBackendName } from './names.js';
 import { keyLimbs } from './plan.js';
 import type { HostFitPlan } from '../../families/routes.js';
 
@@ -29,7 +29,7 @@ const ELEMENT_LIMIT = 2 ** 24;
 const INITIAL_CALL_UNITS = 2 ** 18;
 
 
-export function hostFitRecipe(backend: GpuBackendName, spec: Pick<RunSpec, 'seed'>, plan: HostFitPlan): KernelRecipe {
+export function hostFitRecipe(backend: KernelBackendName, spec: Pick<RunSpec, 'seed'>, plan: HostFitPlan): KernelRecipe {
   const width = HOST_FIT_HEADER + plan.parameterWidth;
   // Padding rows are inactive (flag 0): the kernel draws nothing for them.
   return { backend, source: plan.source, constants: [...keyLimbs(spec.seed), ...plan.constants], inputWidth: width, padding: new Float32Array(width) };

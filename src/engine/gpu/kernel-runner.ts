@@ -1,27 +1,14 @@
 /**
  * Running one compiled chain kernel: in this thread (webgpu, headlessgl, whose drivers
  * already spread the work over the cores), or split over a pool of worker threads each
- * holding its own copy (cpu, webasm, which gpu.js runs on one core). Results are the same
- * either way: every draw is addressed by its chain.
+ * holding its own copy (cpu, webasm, which gpu.js runs on one core: ./worker-pool-runner.ts,
+ * Node only). Results are the same either way: every draw is addressed by its chain.
  *
- * Either way the mode gpu.js really ran is checked against the backend asked for.
+ * Either way the mode gpu.js really ran is checked against the backend asked for. This module
+ * imports nothing from Node, so a browser runs the same runners (web/).
  */
-import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
-import type { GpuBackendName } from './names.js';
-import { compiledScript } from '../../package-files.js';
-import { throwIfAborted, yieldToEventLoop } from '../pacing.js';
-
-/**
- * gpu.js's cpu and webasm modes run a kernel as one JavaScript function, and V8 leaves a
- * function past 61440 bytes of bytecode to the interpreter. A kernel with two binomial
- * samplers crosses it (measured: Bernoulli M = 100 with --ground-truth 1, sufficient
- * mode, 3.4× slower). V8's flags are process-wide and must be set before the kernel
- * function is compiled, so the limit is raised once, when this module loads.
- */
-export const KERNEL_BYTECODE_LIMIT = 250_000;
-setFlagsFromString(`--max-optimized-bytecode-size=${KERNEL_BYTECODE_LIMIT}`);
+import type { KernelBackendName } from './names.js';
+import { yieldToEventLoop } from '../pacing.js';
 
 /** Most generations one call may advance (the kernels' dynamic loop bound). */
 export const MAX_CALL_GENERATIONS = 65536;
@@ -30,7 +17,7 @@ export type KernelArgument = number | Float32Array;
 
 /** What a runner needs to build the kernel: in this thread or in a worker. */
 export interface KernelRecipe {
-  readonly backend: GpuBackendName;
+  readonly backend: KernelBackendName;
   readonly source: string;
   /** Arguments after (rows, generations): constant for the run. */
   readonly constants: readonly KernelArgument[];
@@ -49,6 +36,9 @@ export interface KernelRunner {
   run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array>;
   destroy(): Promise<void>;
 }
+
+/** Builds the runner of a recipe on an opened gpu.js instance (in this thread, or spread over workers). */
+export type KernelRunnerFactory = (recipe: KernelRecipe, gpu: { createKernel(source: string, settings: unknown): unknown }) => Promise<KernelRunner>;
 
 /** Floats per chain in a chain kernel's input: chain index limbs, then the four state slots. */
 export const INPUT_WIDTH = 6;
@@ -82,6 +72,59 @@ export function kernelMode(kernel: { kernel?: { constructor: { name: string } } 
   return known[name] ?? name;
 }
 
+/** Settings for a kernel called with any output size and loop count. */
+export function flexibleKernelSettings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    output: [1],
+    dynamicOutput: true,
+    dynamicArguments: true,
+    // The GL backends need a bound for loops with a dynamic count.
+    loopMaxIterations: MAX_CALL_GENERATIONS,
+    precision: 'single',
+    tactic: 'precision',
+    ...extra,
+  };
+}
+
+/**
+ * A compiled gpu.js kernel called with an output size: awaits what webgpu returns, names a
+ * failure by its backend, and checks once that gpu.js ran the mode asked for (it may
+ * silently fall back to another). Every kernel this engine calls in-thread goes through it.
+ */
+export class CheckedKernel {
+  private checked = false;
+
+  private constructor(
+    private readonly kernel: GpuKernel,
+    readonly backend: KernelBackendName,
+  ) {}
+
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, extra: Record<string, unknown> = {}): CheckedKernel {
+    return new CheckedKernel(gpu.createKernel(source, flexibleKernelSettings(extra)) as GpuKernel, backend);
+  }
+
+  async call(size: number, args: readonly unknown[]): Promise<unknown> {
+    this.kernel.setOutput([size]);
+    let result: unknown;
+    try {
+      result = this.kernel(...args);
+      if (result instanceof Promise) result = await result;
+    } catch (error) {
+      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!this.checked) {
+      const ran = kernelMode(this.kernel);
+      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
+      this.checked = true;
+    }
+    return result;
+  }
+
+  destroy(): void {
+    this.kernel.destroy?.();
+  }
+}
+
 /** gpu.js returns vec4 outputs as an array of 4-element arrays; flatten them. */
 function flattenRows(result: unknown, n: number): Float32Array {
   const flat = new Float32Array(n * 4);
@@ -104,26 +147,16 @@ function flattenRows(result: unknown, n: number): Float32Array {
  * row the kernel skips (a chain kernel's chain at the horizon).
  */
 export class InThreadRunner implements KernelRunner {
-  private checked = false;
   private capacity = 0;
 
   private constructor(
-    private readonly kernel: GpuKernel,
+    private readonly kernel: CheckedKernel,
     private readonly recipe: KernelRecipe,
   ) {}
 
   /** Compiles the kernel (with a call on one chain, so compilation is not timed later). */
   static async create(gpu: { createKernel(source: string, settings: unknown): unknown }, recipe: KernelRecipe): Promise<InThreadRunner> {
-    const settings = {
-      output: [1],
-      dynamicOutput: true,
-      dynamicArguments: true,
-      // The GL backends need a bound for loops with a dynamic count.
-      loopMaxIterations: MAX_CALL_GENERATIONS,
-      precision: 'single',
-      tactic: 'precision',
-    };
-    const runner = new InThreadRunner(gpu.createKernel(recipe.source, settings) as GpuKernel, recipe);
+    const runner = new InThreadRunner(CheckedKernel.create(gpu, recipe.backend, recipe.source), recipe);
     await runner.run(recipe.padding, 1, 0);
     return runner;
   }
@@ -134,143 +167,44 @@ export class InThreadRunner implements KernelRunner {
     const padded = new Float32Array(this.capacity * width);
     padded.set(packed.subarray(0, n * width));
     for (let i = n; i < this.capacity; i++) padded.set(this.recipe.padding, i * width);
-    this.kernel.setOutput([this.capacity]);
-    let result: unknown;
-    try {
-      result = this.kernel(padded, generations, ...this.recipe.constants);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.recipe.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.recipe.backend) {
-        throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.recipe.backend}: refusing to report a backend that did not run`);
-      }
-      this.checked = true;
-    }
+    const result = await this.kernel.call(this.capacity, [padded, generations, ...this.recipe.constants]);
     // The call held this thread: let a signal's handler run before the next.
     await yieldToEventLoop(signal);
     return flattenRows(result, n);
   }
 
   async destroy(): Promise<void> {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }
 
-interface WorkerReply {
-  readonly id: number;
-  readonly output?: Float32Array;
-  readonly error?: string;
-  readonly mode?: string;
-}
-
-/** A pool of worker threads, each with its own gpu.js instance and kernel. */
-export class WorkerPoolRunner implements KernelRunner {
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve(reply: WorkerReply): void }>();
-
-  private constructor(
-    private readonly workers: Worker[],
-    private readonly inputWidth: number,
-  ) {
-    for (const worker of workers) {
-      worker.on('message', (reply: WorkerReply) => {
-        const waiting = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
-        waiting?.resolve(reply);
-      });
-      worker.on('error', (error) => {
-        for (const [, waiting] of this.pending) waiting.resolve({ id: -1, error: error.message });
-        this.pending.clear();
-      });
-    }
-  }
-
-  static async create(recipe: KernelRecipe, threads = Math.max(1, Math.min(16, availableParallelism()))): Promise<WorkerPoolRunner> {
-    const script = compiledScript('src/engine/gpu/kernel-worker.js');
-    const pool = new WorkerPoolRunner(
-      Array.from({ length: threads }, () => new Worker(script)),
-      recipe.inputWidth,
-    );
-    await Promise.all(pool.workers.map((worker) => pool.request(worker, { type: 'init', recipe })));
-    return pool;
-  }
-
-  private request(worker: Worker, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, {
-        resolve: (reply) => (reply.error !== undefined ? reject(new Error(reply.error)) : resolve(reply)),
-      });
-      worker.postMessage({ ...message, id }, transfer);
-    });
-  }
-
-  /** Splits the chains evenly over the workers (each pads its own share). */
-  async run(packed: Float32Array, n: number, generations: number, signal?: AbortSignal): Promise<Float32Array> {
-    const slices = Math.max(1, Math.min(this.workers.length, n));
-    const size = Math.ceil(n / slices);
-    const replies = await Promise.all(
-      Array.from({ length: slices }, (_, s) => {
-        const from = Math.min(n, s * size);
-        const to = Math.min(n, from + size);
-        const part = packed.slice(from * this.inputWidth, to * this.inputWidth);
-        return this.request(this.workers[s], { type: 'run', packed: part, n: to - from, generations }, [part.buffer]);
-      }),
-    );
-    const output = new Float32Array(n * 4);
-    replies.forEach((reply, s) => output.set(reply.output!, Math.min(n, s * size) * 4));
-    throwIfAborted(signal);
-    return output;
-  }
-
-  async destroy(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
-  }
-}
+/** Every kernel in this thread: what a browser's engine uses (its page already runs the engine in a worker). */
+export const inThreadRunners: KernelRunnerFactory = (recipe, gpu) => InThreadRunner.create(gpu, recipe);
 
 /**
  * A kernel with a flat output (one float per element, or four with `vector`), compiled in
- * this thread and called with any output size; checks the mode gpu.js really ran.
+ * this thread and called with any output size.
  */
 export class FlatKernel {
-  private checked = false;
-
-  constructor(
-    private readonly kernel: GpuKernel,
-    private readonly backend: GpuBackendName,
+  private constructor(
+    private readonly kernel: CheckedKernel,
     private readonly vector: boolean,
     private readonly signal?: AbortSignal,
   ) {}
 
   /** `signal`: an aborted run stops after the call under way (see yieldToEventLoop). */
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, vector = false, signal?: AbortSignal): FlatKernel {
-    const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: MAX_CALL_GENERATIONS, precision: 'single', tactic: 'precision' };
-    return new FlatKernel(gpu.createKernel(source, settings) as GpuKernel, backend, vector, signal);
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, vector = false, signal?: AbortSignal): FlatKernel {
+    return new FlatKernel(CheckedKernel.create(gpu, backend, source), vector, signal);
   }
 
   async call(size: number, ...args: unknown[]): Promise<Float32Array> {
-    this.kernel.setOutput([size]);
-    let result: unknown;
-    try {
-      result = this.kernel(...args);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
-      this.checked = true;
-    }
-    // Kernels of the categorical pipeline run in this thread: let a signal's handler run.
+    const result = await this.kernel.call(size, args);
+    // The call held this thread: let a signal's handler run.
     await yieldToEventLoop(this.signal);
     return this.vector ? flattenRows(result, size) : Float32Array.from(result as ArrayLike<number>);
   }
 
   destroy(): void {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }

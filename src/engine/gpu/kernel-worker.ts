@@ -3,6 +3,7 @@
  * slices of chains, advances them, and sends back their slots.
  */
 import { parentPort } from 'node:worker_threads';
+import './kernel-bytecode-limit.js';
 import { InThreadRunner, type KernelRecipe } from './kernel-runner.js';
 
 let runner: InThreadRunner | null = null;

@@ -7,7 +7,7 @@ import { hasMitigation, type FamilyModel, type RunConfig } from '../../families/
 import type { ChainOutcome, GpuPlan } from '../../families/routes.js';
 import { keyFromSeed } from '../../rng/keys.js';
 import { chainPadding, INPUT_WIDTH, type KernelRecipe } from './kernel-runner.js';
-import type { GpuBackendName } from './names.js';
+import type { KernelBackendName } from './names.js';
 
 /** Float32 holds integers exactly below 2^24; exact thresholds need denominators below 2^23. */
 export const EXACT_LIMIT = 2 ** 23;
@@ -90,7 +90,7 @@ export function keyLimbs(seed: string): [number, number, number, number] {
 }
 
 /** A plan's chain kernel, called as (rows, generations, horizon, key limbs…, scalars…). */
-export function chainKernelRecipe(backend: GpuBackendName, spec: Pick<RunConfig, 'generations' | 'seed'>, plan: Pick<GpuPlan, 'source' | 'scalars'>): KernelRecipe {
+export function chainKernelRecipe(backend: KernelBackendName, spec: Pick<RunConfig, 'generations' | 'seed'>, plan: Pick<GpuPlan, 'source' | 'scalars'>): KernelRecipe {
   return {
     backend,
     source: plan.source,

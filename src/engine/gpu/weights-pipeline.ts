@@ -27,8 +27,8 @@ import { absorptionFromFirstCollapse, TrajectoryBuilder, type ChainBatch, type T
 import { firstBatchStart, type EngineRunOptions } from '../engine.js';
 import { CallSizer, yieldToEventLoop } from '../pacing.js';
 import type { OpenBackend } from './backends.js';
-import type { GpuBackendName } from './names.js';
-import { kernelMode, MAX_CALL_GENERATIONS } from './kernel-runner.js';
+import type { KernelBackendName } from './names.js';
+import { CheckedKernel } from './kernel-runner.js';
 import { keyLimbs } from './plan.js';
 
 /** Thread indices are floats in GL: every flat array stays below 2^24 elements. */
@@ -41,53 +41,24 @@ const INITIAL_CALL_UNITS = 2 ** 18;
 /** A flat array on the host, or (webgpu pipeline mode) a buffer that stays on the GPU. */
 type DeviceArray = Float32Array | { toArray(): Promise<unknown>; delete(): void };
 
-type PipelineKernel = ((...args: unknown[]) => unknown) & { setOutput(output: number[]): unknown; kernel?: { constructor: { name: string } }; destroy?(): void };
-
 /**
  * A kernel with a flat output of any size. Pipelined (webgpu), it returns GPU buffers that
  * the next kernels take as inputs, a fresh one per call (immutable); otherwise arrays.
- * Either way it checks once that gpu.js ran it on the backend asked for.
  */
 class StageKernel {
-  private checked = false;
+  private constructor(private readonly kernel: CheckedKernel) {}
 
-  private constructor(
-    private readonly kernel: PipelineKernel,
-    private readonly backend: GpuBackendName,
-  ) {}
-
-  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: GpuBackendName, source: string, pipelined: boolean): StageKernel {
-    const settings = {
-      output: [1],
-      dynamicOutput: true,
-      dynamicArguments: true,
-      loopMaxIterations: MAX_CALL_GENERATIONS,
-      precision: 'single',
-      tactic: 'precision',
-      ...(pipelined ? { pipeline: true, immutable: true } : {}),
-    };
-    return new StageKernel(gpu.createKernel(source, settings) as PipelineKernel, backend);
+  static create(gpu: { createKernel(source: string, settings: unknown): unknown }, backend: KernelBackendName, source: string, pipelined: boolean): StageKernel {
+    return new StageKernel(CheckedKernel.create(gpu, backend, source, pipelined ? { pipeline: true, immutable: true } : {}));
   }
 
   async call(size: number, ...args: unknown[]): Promise<DeviceArray> {
-    this.kernel.setOutput([size]);
-    let result: unknown;
-    try {
-      result = this.kernel(...args);
-      if (result instanceof Promise) result = await result;
-    } catch (error) {
-      throw new Error(`the ${this.backend} kernel failed: ${(error as Error).message.split('\n')[0]}`);
-    }
-    if (!this.checked) {
-      const ran = kernelMode(this.kernel);
-      if (ran !== this.backend) throw new Error(`gpu.js ran the kernel on ${ran}, not ${this.backend}: refusing to report a backend that did not run`);
-      this.checked = true;
-    }
+    const result = await this.kernel.call(size, args);
     return result instanceof Float32Array || !(result as { toArray?: unknown }).toArray ? Float32Array.from(result as ArrayLike<number>) : (result as DeviceArray);
   }
 
   destroy(): void {
-    this.kernel.destroy?.();
+    this.kernel.destroy();
   }
 }
 

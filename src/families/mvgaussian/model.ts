@@ -228,6 +228,17 @@ function createModel(params: MvGaussianParams, loop: LoopConfig): FamilyModel {
   const eigenvalueCollapsed = (state: Float64Array): boolean => !exceedsSmallestEigenvalue(state, layout.cov, d, eigenvalueFloor, scratch);
   if (loop.l2 > 0) throw new Error('mvgaussian has no L2 fit (refused when the run is resolved)');
 
+  const writeMeasures = (state: Float64Array, out: Float64Array): void => {
+    const { rank, trace } = measure(state, eigenvalues);
+    out[0] = state[layout.logDet];
+    out[1] = eigenvalues[0];
+    out[2] = eigenvalues[d - 1];
+    out[3] = rank;
+    out[4] = trace;
+    for (let r = 0; r < d; r++) out[5 + r] = state[layout.mu + r];
+    out.set(eigenvalues, 5 + d);
+  };
+
   return {
     family: 'mvgaussian',
     stateSize: layout.size,
@@ -279,26 +290,9 @@ function createModel(params: MvGaussianParams, loop: LoopConfig): FamilyModel {
       for (let r = 0; r < d; r++) if (state[layout.cov + packedIndex(r, r)] !== 0) return false;
       return true;
     },
-    writeFinals(state, out) {
-      const { rank, trace } = measure(state, eigenvalues);
-      out[0] = state[layout.logDet];
-      out[1] = eigenvalues[0];
-      out[2] = eigenvalues[d - 1];
-      out[3] = rank;
-      out[4] = trace;
-      for (let r = 0; r < d; r++) out[5 + r] = state[layout.mu + r];
-      out.set(eigenvalues, 5 + d);
-    },
-    writeTrajectory(state, out) {
-      const { rank, trace } = measure(state, eigenvalues);
-      out[0] = state[layout.logDet];
-      out[1] = eigenvalues[0];
-      out[2] = eigenvalues[d - 1];
-      out[3] = rank;
-      out[4] = trace;
-      for (let r = 0; r < d; r++) out[5 + r] = state[layout.mu + r];
-      out.set(eigenvalues, 5 + d);
-    },
+    // Finals and trajectory rows are the same measures (see their columns above).
+    writeFinals: writeMeasures,
+    writeTrajectory: writeMeasures,
   };
 }
 
