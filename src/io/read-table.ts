@@ -13,7 +13,6 @@
  * Every refusal is one line naming the file and the reason; nothing of the parser's
  * internals leaks into it.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import * as flatbuffers from 'flatbuffers';
 import { tableFromIPC, Type, type Data, type Table, type Vector } from 'apache-arrow';
 import { Footer } from 'apache-arrow/fb/footer';
@@ -25,7 +24,7 @@ import { FAMILIES } from '../families/index.js';
 import { UsageError } from '../spec/errors.js';
 import { chainRangeOf, type RunSpec } from '../spec/run-spec.js';
 import { storedRunSpec } from '../spec/stored.js';
-import { describeErrno } from './output-path.js';
+import { readRegularFile } from './regular-file.js';
 import { checkProvenance, type Provenance } from './provenance.js';
 import { ADDED_CHAIN_COLUMNS, chainColumns, PROVENANCE_KEY, trajectoryColumns } from './tables.js';
 
@@ -47,42 +46,17 @@ export interface RunTable {
 
 /** Reads `path` whole after checking it is a regular file of sane size with the Arrow file magic. */
 function readArrowBytes(path: string, what: string): Buffer {
-  let fd: number;
-  try {
-    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new UsageError(`${what}: cannot read it (${describeErrno(error)})`);
+  const bytes = readRegularFile(path, what, { limit: MAX_TABLE_BYTES, reader: 'this reads whole', kind: 'an Arrow file' });
+  if (bytes.length >= MAGIC.length && bytes.length < 2 * MAGIC.length + 4 && bytes.toString('latin1', 0, MAGIC.length) === MAGIC) {
+    throw new UsageError(`${what} is truncated (${bytes.length} bytes: not even an Arrow header and footer)`);
   }
-  try {
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) throw new UsageError(`${what} is a directory, not an Arrow file`);
-    if (!stats.isFile()) throw new UsageError(`${what} is not a regular file (a device, FIFO or socket is not read)`);
-    if (stats.size > MAX_TABLE_BYTES) throw new UsageError(`${what} is ${stats.size} bytes, more than the ${MAX_TABLE_BYTES} this reads whole`);
-    const bytes = Buffer.alloc(stats.size);
-    let offset = 0;
-    while (offset < bytes.length) {
-      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    if (offset !== bytes.length) throw new UsageError(`${what} shrank while it was read`);
-    if (bytes.length >= MAGIC.length && bytes.length < 2 * MAGIC.length + 4 && bytes.toString('latin1', 0, MAGIC.length) === MAGIC) {
-      throw new UsageError(`${what} is truncated (${bytes.length} bytes: not even an Arrow header and footer)`);
-    }
-    if (bytes.length < 2 * MAGIC.length + 4 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-      throw new UsageError(`${what} is not an Arrow IPC file (it does not begin with ${MAGIC})`);
-    }
-    if (bytes.toString('latin1', bytes.length - MAGIC.length) !== MAGIC) {
-      throw new UsageError(`${what} is truncated or damaged (an Arrow IPC file ends with ${MAGIC}; this one does not)`);
-    }
-    return bytes;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${what}: cannot read it (${describeErrno(error)})`);
-  } finally {
-    closeSync(fd);
+  if (bytes.length < 2 * MAGIC.length + 4 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) {
+    throw new UsageError(`${what} is not an Arrow IPC file (it does not begin with ${MAGIC})`);
   }
+  if (bytes.toString('latin1', bytes.length - MAGIC.length) !== MAGIC) {
+    throw new UsageError(`${what} is truncated or damaged (an Arrow IPC file ends with ${MAGIC}; this one does not)`);
+  }
+  return bytes;
 }
 
 /** Whether a column's values are one fixed-width number per row (the only kind collapse-sim writes). */

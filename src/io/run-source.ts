@@ -7,7 +7,7 @@
  * could not give the file's rows: a provenance schema newer than this tool reads, or a
  * random stream of another version.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
@@ -20,6 +20,7 @@ import { Checkpoint } from './checkpoint.js';
 import { describeErrno } from './output-path.js';
 import { checkProvenance, streamVersionOf, type Provenance } from './provenance.js';
 import { MAX_TABLE_BYTES, readRunTable } from './read-table.js';
+import { readRegularFile } from './regular-file.js';
 import { PROVENANCE_KEY } from './tables.js';
 
 export type RunSourceFormat = 'arrow' | 'parquet' | 'csv' | 'checkpoint';
@@ -41,35 +42,6 @@ const SIDECAR = '.provenance.json';
 const NOT_OURS =
   'not collapse-sim output (--from reads a chain or trajectories file, a Parquet export, a CSV export with its .provenance.json beside it, or a checkpoint directory)';
 
-/** Reads a regular file of at most `limit` bytes (its first `length` bytes, or whole), or says why not, naming `what`. */
-function readRegularFile(path: string, what: string, limit: number, length = Infinity): Buffer {
-  let fd: number;
-  try {
-    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new UsageError(`${what}: cannot read it (${describeErrno(error)})`);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new UsageError(`${what} is not a regular file (a device, FIFO or socket is not read)`);
-    if (stats.size > limit) throw new UsageError(`${what} is ${stats.size} bytes, more than the ${limit} --from reads`);
-    const bytes = Buffer.alloc(Math.min(stats.size, length));
-    let offset = 0;
-    while (offset < bytes.length) {
-      const read = readSync(fd, bytes, offset, bytes.length - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    if (offset !== bytes.length) throw new UsageError(`${what} shrank while it was read`);
-    return bytes;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${what}: cannot read it (${describeErrno(error)})`);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -129,21 +101,21 @@ export function readRunSource(path: string): RunSource {
     return { path, format: 'checkpoint', spec, version, inputs: [] };
   }
   if (path.endsWith(SIDECAR)) {
-    const text = readRegularFile(path, what, MAX_PROVENANCE_BYTES).toString('utf8');
+    const text = readRegularFile(path, what, { limit: MAX_PROVENANCE_BYTES, reader: '--from reads' }).toString('utf8');
     const csv = path.slice(0, -SIDECAR.length);
     return fromProvenance(parseJson(text, what), path, 'csv', what, [path, ...(existsSync(csv) ? [csv] : [])]);
   }
-  const magic = readRegularFile(path, what, MAX_TABLE_BYTES, 6).toString('latin1');
+  const magic = readRegularFile(path, what, { limit: MAX_TABLE_BYTES, reader: '--from reads', length: 6 }).toString('latin1');
   if (magic === 'ARROW1' || path.endsWith('.arrow')) {
     // Verified whole, as summarize and merge verify it: a damaged or forged file is refused here.
     const table = readRunTable(path, { kind: null, what });
     checkStream(table.provenance, what);
     return { path, format: 'arrow', spec: table.spec, version: table.provenance.version, inputs: [path] };
   }
-  if (magic.startsWith('PAR1')) return fromProvenance(parquetProvenance(readRegularFile(path, what, MAX_TABLE_BYTES), what), path, 'parquet', what, [path]);
+  if (magic.startsWith('PAR1')) return fromProvenance(parquetProvenance(readRegularFile(path, what, { limit: MAX_TABLE_BYTES, reader: '--from reads' }), what), path, 'parquet', what, [path]);
   const sidecar = `${path}${SIDECAR}`;
   if (existsSync(sidecar)) {
-    const text = readRegularFile(sidecar, `--from ${sidecar}`, MAX_PROVENANCE_BYTES).toString('utf8');
+    const text = readRegularFile(sidecar, `--from ${sidecar}`, { limit: MAX_PROVENANCE_BYTES, reader: '--from reads' }).toString('utf8');
     return fromProvenance(parseJson(text, `--from ${sidecar}`), path, 'csv', `--from ${sidecar}`, [path, sidecar]);
   }
   throw new UsageError(`${what}: ${NOT_OURS}`);
