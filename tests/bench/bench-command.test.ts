@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { findPeer } from '../../src/bench/processes.js';
+import { ReferenceEngine } from '../../src/engine/reference.js';
 import { temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
@@ -92,7 +93,7 @@ describe('collapse-sim bench', () => {
     for (const r of auto) {
       // What `run --backend auto` takes for a run this small: the reference path (src/engine/cost.ts).
       expect(r.chose).toBe('reference');
-      expect(r.device).toBe('CPU (float64 TypeScript)');
+      expect(r.device).toBe(new ReferenceEngine().device);
       expect(r.family).toBe('bernoulli');
     }
     // Same seed, same chains: auto ran the same chains as the reference path.
