@@ -57,14 +57,25 @@ export interface Summary {
 
 export type { ExactTheory } from '../families/family.js';
 
-/** The last configuration's theory: plot asks for it again after summarize computed it. */
-let cachedTheory: { key: string; theory: ExactTheory | string } | null = null;
+/**
+ * Theories already computed, by the configuration minus what cannot change them (seed, chains,
+ * where the rows go, the backend): plot asks again after summarize, and a sweep over seeds or
+ * chain counts asks once per point. A few entries, oldest dropped first.
+ */
+const cachedTheories = new Map<string, ExactTheory | string>();
+const CACHED_THEORIES = 8;
 
 /** The exact laws the plain loop (MLE, no mitigation) obeys, from the family; why there are none where there are none. */
 export function exactTheory(spec: RunSpec): ExactTheory | string {
-  const key = JSON.stringify(spec);
-  if (cachedTheory?.key !== key) cachedTheory = { key, theory: computeExactTheory(spec) };
-  return cachedTheory.theory;
+  const { seed: _seed, chains: _chains, out: _out, batchSize: _batchSize, shard: _shard, backend: _backend, trajectories: _trajectories, ...law } = spec;
+  const key = JSON.stringify(law);
+  let theory = cachedTheories.get(key);
+  if (theory === undefined) {
+    theory = computeExactTheory(spec);
+    if (cachedTheories.size >= CACHED_THEORIES) cachedTheories.delete(cachedTheories.keys().next().value!);
+    cachedTheories.set(key, theory);
+  }
+  return theory;
 }
 
 function computeExactTheory(spec: RunSpec): ExactTheory | string {
