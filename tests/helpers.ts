@@ -103,6 +103,16 @@ export function cliIn(cwd: string): (args: string[]) => { code: number | null; s
   };
 }
 
+/** Expects a CLI result to be a usage error: exit 2, nothing on stdout, one line on stderr matching `message`. */
+export function expectOneLineUsageError(result: { code: number | null; stdout: string; stderr: string }, message: RegExp): void {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.split('\n').filter((line) => line.length > 0);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^collapse-sim: /);
+  expect(lines[0]).toMatch(message);
+}
+
 /** `args` with `flag`'s value replaced (or the flag added). */
 export function withFlag(args: readonly string[], flag: string, value: string): string[] {
   const at = args.indexOf(flag);

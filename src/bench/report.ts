@@ -81,12 +81,5 @@ export function writeBenchArrow(path: string, flag: string, report: BenchReport,
   const schema = new Schema(fields, new Map([[PROVENANCE_KEY, JSON.stringify(rest)]]));
   const children = COLUMNS.map((column, index) => vectorFromArray(results.map((r) => r[column.name]) as never[], fields[index].type).data[0]);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: results.length, nullCount: 0, children }));
-  const writer = new ArrowFileWriter(AtomicFile.create(path, flag, { inputs }), schema);
-  try {
-    writer.write(batch);
-    writer.commit();
-  } catch (error) {
-    writer.discard();
-    throw error;
-  }
+  ArrowFileWriter.writeFile(AtomicFile.create(path, flag, { inputs }), schema, [batch]);
 }

@@ -32,6 +32,18 @@ export class ArrowFileWriter {
   private readonly writer = new RecordBatchFileWriter();
   rows = 0;
 
+  /** Writes a whole file of `batches` into `file` and moves it into place; on a failure the file is discarded. */
+  static writeFile(file: ByteSink, schema: Schema, batches: readonly RecordBatch[]): void {
+    const writer = new ArrowFileWriter(file, schema);
+    try {
+      for (const batch of batches) writer.write(batch);
+      writer.commit();
+    } catch (error) {
+      writer.discard();
+      throw error;
+    }
+  }
+
   /** Writes into `file` (already open, see AtomicFile.create), starting with the schema. */
   constructor(
     private readonly file: ByteSink,

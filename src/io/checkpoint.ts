@@ -342,14 +342,7 @@ export class Checkpoint {
   /** Writes one Arrow file of a batch and returns its SHA-256. */
   private static writeBatchFile(path: string, schema: Schema, batch: RecordBatch): string {
     const file = AtomicFile.create(path, 'checkpoint', { digest: true });
-    const writer = new ArrowFileWriter(file, schema);
-    try {
-      writer.write(batch);
-      writer.commit();
-    } catch (error) {
-      writer.discard();
-      throw error;
-    }
+    ArrowFileWriter.writeFile(file, schema, [batch]);
     return file.digest;
   }
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { FAMILY_NAMES } from '../../src/families/index.js';
-import { settleSeconds, temporaryDirectory } from '../helpers.js';
+import { expectOneLineUsageError, settleSeconds, temporaryDirectory } from '../helpers.js';
 
 const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const [directory, cleanup] = temporaryDirectory();
@@ -125,12 +125,7 @@ describe('bad input: exit 2, one line naming the flag, no output file', () => {
     [['--out', 'a-directory'], /--out a-directory is a directory/],
   ])('%j', (args, message) => {
     const result = cli(['run', '--chains', '20', '--out', 'bad.arrow', ...args]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    const lines = result.stderr.split('\n').filter((line) => line.length > 0);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^collapse-sim: /);
-    expect(lines[0]).toMatch(message);
+    expectOneLineUsageError(result, message);
     expectNoOutput(directory, 'bad.arrow');
   });
 

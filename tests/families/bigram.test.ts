@@ -22,7 +22,7 @@ import { chiSquareGoodnessOfFit, ksDiscrete, ksTwoSample } from '../../src/stats
 import { expectSimdBitExact } from '../engine/simd-verify.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
 import { storedRunSpec } from '../../src/spec/stored.js';
-import { cliIn, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance } from '../helpers.js';
+import { cliIn, expectOneLineUsageError, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance } from '../helpers.js';
 
 const LOOP: LoopConfig = { samples: 10, groundTruth: 0, prior: 0, l2: 0 };
 
@@ -362,12 +362,7 @@ describe('bigram options and files', () => {
     [['--backend', 'webgpu'], /--family bigram has no GPU route: use --backend simd or reference/],
   ])('%j is a one-line error, exit 2, no file', (args, message) => {
     const result = cli(['run', '--family', 'bigram', '--chains', '20', '--out', 'bad.arrow', ...args]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    const lines = result.stderr.split('\n').filter((line) => line.length > 0);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^collapse-sim: /);
-    expect(lines[0]).toMatch(message);
+    expectOneLineUsageError(result, message);
     expect(() => readFileSync(join(directory, 'bad.arrow'))).toThrow();
   });
 

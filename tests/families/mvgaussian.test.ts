@@ -20,7 +20,7 @@ import { openStream, StreamTag } from '../../src/rng/streams.js';
 import { chiSquareHomogeneity, ksTwoSample } from '../../src/stats/hypothesis.js';
 import { expectSimdBitExact } from '../engine/simd-verify.js';
 import { resolveRunSpec, type RunSpec } from '../../src/spec/run-spec.js';
-import { cliIn, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance, varianceStandardError } from '../helpers.js';
+import { cliIn, expectOneLineUsageError, expectPValue, expectWithinStandardErrors, mean, oneLane, simulate, temporaryDirectory, variance, varianceStandardError } from '../helpers.js';
 
 /** A full 3×3 covariance with correlations, as --cov0 takes it, and packed. */
 const COV3 = '2,0.6,-0.3;0.6,1,0.2;-0.3,0.2,0.5';
@@ -343,12 +343,7 @@ describe('mvgaussian options and files', () => {
     [['--backend', 'webgpu'], /--family mvgaussian has no GPU route/],
   ])('%j is a one-line error, exit 2, no file', (args, message) => {
     const result = cli(['run', '--family', 'mvgaussian', '--chains', '20', '--out', 'bad.arrow', ...args]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    const lines = result.stderr.split('\n').filter((line) => line.length > 0);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^collapse-sim: /);
-    expect(lines[0]).toMatch(message);
+    expectOneLineUsageError(result, message);
     expect(() => readFileSync(join(directory, 'bad.arrow'))).toThrow();
   });
 
