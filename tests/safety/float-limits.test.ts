@@ -45,8 +45,8 @@ describe('auto runs what float32 cannot, exactly, on the reference path and says
     const name = label.split(' ')[0].toLowerCase();
     const result = expectOnlyChanged(cwd, [`${name}-scaled.arrow`], () => run(`${name}-scaled.arrow`, [...scaled, '--backend', 'auto']));
     expect(result.code, result.stderr).toBe(0);
-    // A run this small stays on the reference path unasked; a larger one may go to simd (float64 too).
-    expect(result.stderr).toMatch(/--backend auto: running on the reference path|--backend auto chose simd/);
+    // A run this small stays on the reference path without asking the float32 backends (engine/select.ts).
+    expect(result.stderr).toMatch(/^collapse-sim: --backend auto: running on the reference path \(a run this small is fastest without starting another engine .*\); passed over: .*not asked, as starting takes longer than the run is expected to take$/m);
     expect(run(`${name}-unscaled.arrow`, [...unscaled, '--backend', 'reference']).code).toBe(0);
     const times = column('collapse_time', `${name}-scaled.arrow`);
     expect(times.filter((t) => t !== null).length).toBe(200);
@@ -62,9 +62,9 @@ describe('auto runs what float32 cannot, exactly, on the reference path and says
     const name = label.split(' ').slice(0, 2).join('-').replace(/\W/g, '');
     const auto = expectOnlyChanged(cwd, [`${name}-auto.arrow`], () => run(`${name}-auto.arrow`, [...args, '--chains', '40', '--backend', 'auto']));
     expect(auto.code, auto.stderr).toBe(0);
-    // Where a float32 backend was asked, auto says why it passed it over; a run this small
-    // is left on the reference path without asking (see engine/select.ts).
-    expect(auto.stderr).toMatch(new RegExp(`${message.source}|not asked, as starting takes longer`));
+    // A run this small is left on the reference path without asking the float32 backends
+    // (engine/select.ts); `--backend cpu` below says why float32 cannot run it.
+    expect(auto.stderr).toMatch(/^collapse-sim: --backend auto: running on the reference path \(a run this small is fastest without starting another engine .*\); passed over: .*not asked, as starting takes longer than the run is expected to take$/m);
     expect(run(`${name}-reference.arrow`, [...args, '--chains', '40', '--backend', 'reference']).code).toBe(0);
     for (const name2 of ['collapse_time', 'final_lambda']) expect(column(name2, `${name}-auto.arrow`)).toEqual(column(name2, `${name}-reference.arrow`));
     const cpu = expectOnlyChanged(cwd, [], () => run(`${name}-cpu.arrow`, [...args, '--chains', '40', '--backend', 'cpu']));
