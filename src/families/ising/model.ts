@@ -48,8 +48,8 @@ export interface IsingParams {
   readonly truth: IsingModelSpec;
 }
 
-/** Moments of (m, pair(m)) under a level distribution. */
-interface Moments {
+/** Moments of (m, pair(m)) under a level distribution (logNormaliser NaN where not computed). */
+export interface Moments {
   logNormaliser: number;
   meanM: number;
   meanPair: number;
@@ -57,6 +57,8 @@ interface Moments {
   covariance: number;
   varPair: number;
 }
+
+const emptyMoments = (): Moments => ({ logNormaliser: NaN, meanM: NaN, meanPair: NaN, varM: NaN, covariance: NaN, varPair: NaN });
 
 /** The N + 1 magnetisation levels and the distributions over them. */
 export class IsingLevels {
@@ -89,8 +91,12 @@ export class IsingLevels {
     return (mSquared - this.spins) / (this.couplingScale === 'mean-field' ? 2 * this.spins : 2);
   }
 
-  /** Fills `probabilities` with P(u) for finite θ and returns the moments. */
-  distribution(theta1: number, theta2: number, probabilities: Float64Array): Moments {
+  /**
+   * Fills `probabilities` with P(u) for finite θ and returns the moments, written into
+   * `into` when given (the fit's inner loop evaluates this a few times per chain and
+   * generation: no allocation there).
+   */
+  distribution(theta1: number, theta2: number, probabilities: Float64Array, into?: Moments): Moments {
     let largest = -Infinity;
     for (let u = 0; u < this.count; u++) {
       const w = this.logMultiplicity[u] + theta1 * this.magnetisation[u] + theta2 * this.pair[u];
@@ -104,11 +110,13 @@ export class IsingLevels {
       total += w;
     }
     for (let u = 0; u < this.count; u++) probabilities[u] /= total;
-    return { logNormaliser: largest + Math.log(total), ...this.moments(probabilities) };
+    const moments = this.moments(probabilities, into ?? emptyMoments());
+    moments.logNormaliser = largest + Math.log(total);
+    return moments;
   }
 
   /** Moments of (m, pair) under `probabilities` (two-pass, so variances stay accurate). */
-  moments(probabilities: Float64Array): Omit<Moments, 'logNormaliser'> {
+  moments(probabilities: Float64Array, into: Moments = emptyMoments()): Moments {
     let meanM = 0;
     let meanPair = 0;
     for (let u = 0; u < this.count; u++) {
@@ -125,7 +133,13 @@ export class IsingLevels {
       covariance += probabilities[u] * dm * dp;
       varPair += probabilities[u] * dp * dp;
     }
-    return { meanM, meanPair, varM, covariance, varPair };
+    into.logNormaliser = NaN;
+    into.meanM = meanM;
+    into.meanPair = meanPair;
+    into.varM = varM;
+    into.covariance = covariance;
+    into.varPair = varPair;
+    return into;
   }
 
   /** The θ₁ giving E[m]/N = m at fixed θ₂ (|m| < 1). */
@@ -196,11 +210,19 @@ export class SpinConditionals {
   }
 }
 
+/** Scratch of one fit: the moments at the accepted point and at a line-search trial. */
+interface FitScratch {
+  current: Moments;
+  trial: Moments;
+}
+
 /**
  * Newton on the convex A(θ) − θ·t + (c/2)|θ|² (θ₂ held where not learned): damped by a
  * backtracking line search while far from the optimum, full steps once the Newton
  * decrement is small (there the objective's rounding would defeat any line search, and
- * Newton converges quadratically). Leaves the fitted level law in `probabilities`.
+ * Newton converges quadratically). Leaves the fitted level law in `probabilities` and its
+ * moments in `scratch.current`; evaluates nothing twice (the law at the accepted point is
+ * recomputed only where a rejected trial overwrote it).
  */
 function newtonFit(
   levels: IsingLevels,
@@ -210,11 +232,13 @@ function newtonFit(
   learnTheta2: boolean,
   start: [number, number],
   probabilities: Float64Array,
+  scratch: FitScratch,
 ): [number, number] {
   let [theta1, theta2] = start;
   const objective = (moments: Moments, t1: number, t2: number): number =>
     moments.logNormaliser - t1 * targetM - (learnTheta2 ? t2 * targetPair : 0) + 0.5 * c * (t1 * t1 + (learnTheta2 ? t2 * t2 : 0));
-  let moments = levels.distribution(theta1, theta2, probabilities);
+  let moments = levels.distribution(theta1, theta2, probabilities, scratch.current);
+  let lawIsCurrent = true;
   let value = objective(moments, theta1, theta2);
   for (let iteration = 0; iteration < 100; iteration++) {
     const g1 = moments.meanM - targetM + c * theta1;
@@ -238,7 +262,8 @@ function newtonFit(
     if (decrement < 1e-6) {
       theta1 += d1;
       theta2 += d2;
-      moments = levels.distribution(theta1, theta2, probabilities);
+      moments = levels.distribution(theta1, theta2, probabilities, moments);
+      lawIsCurrent = true;
       value = objective(moments, theta1, theta2);
       if (Math.max(Math.abs(d1), Math.abs(d2)) <= 1e-14 * (1 + Math.max(Math.abs(theta1), Math.abs(theta2)))) break;
       continue;
@@ -248,19 +273,26 @@ function newtonFit(
     for (let halving = 0; halving < 60 && !accepted; halving++, step /= 2) {
       const trial1 = theta1 + step * d1;
       const trial2 = theta2 + step * d2;
-      const trialMoments = levels.distribution(trial1, trial2, probabilities);
+      const trialMoments = levels.distribution(trial1, trial2, probabilities, scratch.trial);
       const trialValue = objective(trialMoments, trial1, trial2);
       if (trialValue <= value - 1e-4 * step * decrement) {
         theta1 = trial1;
         theta2 = trial2;
+        // The trial's moments become the current ones; the old current is the next trial's scratch.
+        scratch.trial = moments;
+        scratch.current = trialMoments;
         moments = trialMoments;
         value = trialValue;
         accepted = true;
+        lawIsCurrent = true;
+      } else {
+        lawIsCurrent = false;
       }
     }
     if (!accepted) break;
   }
-  levels.distribution(theta1, theta2, probabilities);
+  if (!lawIsCurrent) levels.distribution(theta1, theta2, probabilities, moments);
+  scratch.current = moments;
   return [theta1, theta2];
 }
 
@@ -354,6 +386,8 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
     }
     return false;
   };
+
+  const fitScratch: FitScratch = { current: emptyMoments(), trial: emptyMoments() };
 
   const warmStart = (state: Float64Array): [number, number] => [
     Number.isFinite(state[THETA1]) ? state[THETA1] : 0,
@@ -468,8 +502,16 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
         if (learnTheta2 && fitOnBoundary(state, n, sumM, sumSquares)) return;
       }
       const targetPair = levels.pairOfSquare(sumSquares / n);
-      const [theta1, theta2] = newtonFit(levels, targetM, targetPair, c, learnTheta2, warmStart(state), state.subarray(LEVELS));
-      setFromTheta(state, theta1, theta2);
+      const [theta1, theta2] = newtonFit(levels, targetM, targetPair, c, learnTheta2, warmStart(state), state.subarray(LEVELS), fitScratch);
+      if (theta2 === 0) {
+        setIndependent(state, 1 / (1 + Math.exp(-2 * theta1)));
+      } else {
+        // newtonFit left the law at (θ₁, θ₂) in the state and its moments in the scratch.
+        state[THETA1] = theta1;
+        state[THETA2] = theta2;
+        state[MEAN_M] = fitScratch.current.meanM / spins;
+        state[P_UP] = NaN;
+      }
     },
     isCollapsed: isPolarised,
     ...absorbedUnlessMitigated(loop, isPolarised),
