@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isingFamily, isingTheory, IsingLevels, type IsingParams } from '../../src/families/ising/index.js';
+import { FixedCouplingLaw, isingFamily, isingTheory, IsingLevels, type IsingParams, type Moments } from '../../src/families/ising/index.js';
 import type { LoopConfig } from '../../src/families/family.js';
 import { column } from '../../src/rng/lanes.js';
 import { StreamTag } from '../../src/rng/streams.js';
@@ -96,6 +96,32 @@ describe('ising fits', () => {
     ising.fit(Float64Array.of(3, -12, 48), state);
     expect(ising.isCollapsed(state)).toBe(true);
     expect(ising.outcome(state)).toBe(-1);
+  });
+
+  it('at fixed θ₂ the θ₁-only law (a few exps) is the exp-per-level law to rounding, and hands over where weights span e^600', () => {
+    const moments = (): Moments => ({ logNormaliser: NaN, meanM: NaN, meanPair: NaN, varM: NaN, covariance: NaN, varPair: NaN });
+    // Spins across the anchor spacing of 4; couplings on both scales and signs; θ₁ from 0 to
+    // beyond the hand-over (|2θ₁N| ≥ 600), where both must be the same computation.
+    for (const [spins, scale, theta2] of [[1, 'mean-field', 0.5], [4, 'mean-field', 0], [7, 'unscaled', -0.3], [20, 'mean-field', 1.5], [64, 'mean-field', -2], [30, 'unscaled', 45]] as const) {
+      const levels = new IsingLevels(spins, scale);
+      const fixed = new FixedCouplingLaw(levels, theta2);
+      const exact = new Float64Array(spins + 1);
+      const fast = new Float64Array(spins + 1);
+      for (const theta1 of [0, 1e-9, -0.37, 0.81, -2.5, 6, 14.9, -40, 400]) {
+        const a = levels.distribution(theta1, theta2, exact, moments());
+        const b = fixed.distribution(theta1, fast, moments());
+        const label = `N=${spins} ${scale} θ₂=${theta2} θ₁=${theta1}`;
+        // A tiny P(u) = exp(x) carries the rounding of its exponent x in either way: relative error ~ |x|·ε.
+        for (let u = 0; u <= spins; u++) {
+          const tolerance = 16 * (1 + Math.abs(Math.log(exact[u]))) * Number.EPSILON * exact[u];
+          expect(Math.abs(fast[u] - exact[u]), `${label} P(${u})`).toBeLessThanOrEqual(exact[u] === 0 ? Number.MIN_VALUE : tolerance);
+        }
+        expect(Math.abs(b.meanM - a.meanM), `${label} E[m]`).toBeLessThanOrEqual(64 * Number.EPSILON * spins);
+        expect(Math.abs(b.varM - a.varM), `${label} Var m`).toBeLessThanOrEqual(1e-12 * Math.max(a.varM, 1e-300) + 64 * Number.EPSILON * spins * spins * 1e-16);
+        expect(Math.abs(b.logNormaliser - a.logNormaliser), `${label} log Z`).toBeLessThanOrEqual(64 * Number.EPSILON * Math.max(1, Math.abs(a.logNormaliser)));
+        expect(fast.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 14);
+      }
+    }
   });
 
   it('the unscaled coupling is the mean-field one with θ₂ multiplied by N', () => {

@@ -164,6 +164,86 @@ export class IsingLevels {
   }
 }
 
+/** Largest |log| a weight may span before the fixed-coupling evaluation hands over to exps. */
+const FIXED_COUPLING_SPAN = 600;
+/** Every ANCHOR-th power of exp(−2|θ₁|) comes from exp itself, so no power carries more than a few roundings. */
+const ANCHOR = 4;
+
+/**
+ * The level law at a fixed θ₂ as a function of θ₁ alone — what a θ₁-only fit evaluates a
+ * few times per chain and generation. P(u) ∝ b(u)·exp(2θ₁u) with b(u) = C(N, u)·exp(θ₂·pair)
+ * computed once, so an evaluation takes ⌊N/4⌋ + 1 exps instead of N + 1: the powers
+ * exp(−2|θ₁|k) come from exp at k = 1 and every fourth k, and from at most three products
+ * in between (a few ulps, where N + 1 separate exps give one). Weights span more than e^600 (huge θ₁
+ * or θ₂) go back to IsingLevels.distribution.
+ */
+export class FixedCouplingLaw {
+  private readonly base: Float64Array;
+  private readonly logBaseMax: number;
+  private readonly usable: boolean;
+  private readonly powers: Float64Array;
+
+  constructor(
+    private readonly levels: IsingLevels,
+    readonly theta2: number,
+  ) {
+    const logBase = new Float64Array(levels.count);
+    let largest = -Infinity;
+    let smallest = Infinity;
+    for (let u = 0; u < levels.count; u++) {
+      logBase[u] = levels.logMultiplicity[u] + theta2 * levels.pair[u];
+      largest = Math.max(largest, logBase[u]);
+      smallest = Math.min(smallest, logBase[u]);
+    }
+    this.logBaseMax = largest;
+    this.usable = Number.isFinite(largest) && largest - smallest < FIXED_COUPLING_SPAN;
+    this.base = logBase.map((value) => Math.exp(value - largest));
+    this.powers = new Float64Array(levels.count);
+  }
+
+  /** As IsingLevels.distribution(theta1, this.theta2, probabilities, into), but for the moments of pair(m) (NaN). */
+  distribution(theta1: number, probabilities: Float64Array, into: Moments): Moments {
+    const { levels, base, powers } = this;
+    const spins = levels.spins;
+    const step = -2 * Math.abs(theta1);
+    if (!this.usable || !(step * spins > -FIXED_COUPLING_SPAN)) return levels.distribution(theta1, this.theta2, probabilities, into);
+    // powers[k] = exp(step·k) ≤ 1: no overflow, and underflow only where exp underflows too.
+    powers[0] = 1;
+    for (let k = 1; k <= spins; k++) {
+      const within = k % ANCHOR;
+      powers[k] = within === 0 || k === 1 ? Math.exp(step * k) : k < ANCHOR ? powers[k - 1] * powers[1] : powers[k - within] * powers[within];
+    }
+    // θ₁ ≥ 0: weight b(u)·exp(−2θ₁(N − u)); θ₁ < 0: b(u)·exp(2θ₁u); both times exp(|θ₁|N + max log b).
+    const upward = theta1 >= 0;
+    const magnetisation = levels.magnetisation;
+    let total = 0;
+    let sumM = 0;
+    for (let u = 0; u <= spins; u++) {
+      const w = base[u] * powers[upward ? spins - u : u];
+      probabilities[u] = w;
+      total += w;
+      sumM += w * magnetisation[u];
+    }
+    const meanM = sumM / total;
+    let sumSquares = 0;
+    for (let u = 0; u <= spins; u++) {
+      const w = probabilities[u];
+      const dm = magnetisation[u] - meanM;
+      sumSquares += w * dm * dm;
+      probabilities[u] = w / total;
+    }
+    // A θ₁-only fit needs no moment of pair(m): those are left NaN rather than computed.
+    const moments = into;
+    moments.meanM = meanM;
+    moments.varM = sumSquares / total;
+    moments.meanPair = NaN;
+    moments.covariance = NaN;
+    moments.varPair = NaN;
+    moments.logNormaliser = this.logBaseMax + Math.abs(theta1) * spins + Math.log(total);
+    return moments;
+  }
+}
+
 // Layout of a chain's state vector.
 const THETA1 = 0;
 const THETA2 = 1;
@@ -210,6 +290,9 @@ export class SpinConditionals {
   }
 }
 
+/** The level law at (θ₁, θ₂) into `probabilities`, its moments into `into`. */
+type LevelLaw = (theta1: number, theta2: number, probabilities: Float64Array, into: Moments) => Moments;
+
 /** Scratch of one fit: the moments at the accepted point and at a line-search trial. */
 interface FitScratch {
   current: Moments;
@@ -225,7 +308,7 @@ interface FitScratch {
  * recomputed only where a rejected trial overwrote it).
  */
 function newtonFit(
-  levels: IsingLevels,
+  evaluate: LevelLaw,
   targetM: number,
   targetPair: number,
   c: number,
@@ -237,7 +320,7 @@ function newtonFit(
   let [theta1, theta2] = start;
   const objective = (moments: Moments, t1: number, t2: number): number =>
     moments.logNormaliser - t1 * targetM - (learnTheta2 ? t2 * targetPair : 0) + 0.5 * c * (t1 * t1 + (learnTheta2 ? t2 * t2 : 0));
-  let moments = levels.distribution(theta1, theta2, probabilities, scratch.current);
+  let moments = evaluate(theta1, theta2, probabilities, scratch.current);
   let lawIsCurrent = true;
   let value = objective(moments, theta1, theta2);
   for (let iteration = 0; iteration < 100; iteration++) {
@@ -262,7 +345,7 @@ function newtonFit(
     if (decrement < 1e-6) {
       theta1 += d1;
       theta2 += d2;
-      moments = levels.distribution(theta1, theta2, probabilities, moments);
+      moments = evaluate(theta1, theta2, probabilities, moments);
       lawIsCurrent = true;
       value = objective(moments, theta1, theta2);
       if (Math.max(Math.abs(d1), Math.abs(d2)) <= 1e-14 * (1 + Math.max(Math.abs(theta1), Math.abs(theta2)))) break;
@@ -273,7 +356,7 @@ function newtonFit(
     for (let halving = 0; halving < 60 && !accepted; halving++, step /= 2) {
       const trial1 = theta1 + step * d1;
       const trial2 = theta2 + step * d2;
-      const trialMoments = levels.distribution(trial1, trial2, probabilities, scratch.trial);
+      const trialMoments = evaluate(trial1, trial2, probabilities, scratch.trial);
       const trialValue = objective(trialMoments, trial1, trial2);
       if (trialValue <= value - 1e-4 * step * decrement) {
         theta1 = trial1;
@@ -291,7 +374,7 @@ function newtonFit(
     }
     if (!accepted) break;
   }
-  if (!lawIsCurrent) levels.distribution(theta1, theta2, probabilities, moments);
+  if (!lawIsCurrent) evaluate(theta1, theta2, probabilities, moments);
   scratch.current = moments;
   return [theta1, theta2];
 }
@@ -388,6 +471,11 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
   };
 
   const fitScratch: FitScratch = { current: emptyMoments(), trial: emptyMoments() };
+  // θ₂ held fixed: the fit's law is a function of θ₁ alone, with θ₂'s part computed once.
+  const fixedCoupling = learnTheta2 ? null : new FixedCouplingLaw(levels, params.initial.theta2);
+  const levelLaw: LevelLaw = fixedCoupling
+    ? (theta1, _theta2, probabilities, into) => fixedCoupling.distribution(theta1, probabilities, into)
+    : (theta1, theta2, probabilities, into) => levels.distribution(theta1, theta2, probabilities, into);
 
   const warmStart = (state: Float64Array): [number, number] => [
     Number.isFinite(state[THETA1]) ? state[THETA1] : 0,
@@ -502,7 +590,7 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
         if (learnTheta2 && fitOnBoundary(state, n, sumM, sumSquares)) return;
       }
       const targetPair = levels.pairOfSquare(sumSquares / n);
-      const [theta1, theta2] = newtonFit(levels, targetM, targetPair, c, learnTheta2, warmStart(state), state.subarray(LEVELS), fitScratch);
+      const [theta1, theta2] = newtonFit(levelLaw, targetM, targetPair, c, learnTheta2, warmStart(state), state.subarray(LEVELS), fitScratch);
       if (theta2 === 0) {
         setIndependent(state, 1 / (1 + Math.exp(-2 * theta1)));
       } else {
