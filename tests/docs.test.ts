@@ -20,8 +20,8 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm test\n');
     const ci = readFileSync(resolve(import.meta.dirname, '../.ci/run'), 'utf8');
     expect(ci).toContain("xvfb-run -a bash -c 'npm ci && npm test'");
-    expect(ci).toMatch(/COLLAPSE_SIM_REQUIRE_BACKENDS=simd,headlessgl,webgpu,webasm,cpu,chromium/);
-    expect(ci).toMatch(/fonts-dejavu-core chromium/);
+    expect(ci).toMatch(/COLLAPSE_SIM_REQUIRE_BACKENDS=simd,headlessgl,webgpu,webasm,cpu,chromium,slurm\n/);
+    expect(ci).toMatch(/fonts-dejavu-core chromium slurm-wlm munge\n/);
     expect(ci).toMatch(/COLLAPSE_SIM_REQUIRE_PEERS=numpy/);
     expect(ci).toMatch(/python3-numpy/);
   });
