@@ -71,7 +71,7 @@ export const COMMON_OPTIONS: readonly CommonOption[] = [
   { flag: 'l2', valueName: '<λ>', description: 'L2 penalty λ ≥ 0 on the natural parameters', defaultValue: '0' },
   { flag: 'regime', valueName: '<regime>', description: 'data each fit sees: replace (this generation), accumulate (all so far) or window:<W> (last W)', defaultValue: 'replace' },
   { flag: 'shard', valueName: '<i/n>', description: 'run shard i of n (0-based): chains ⌊i·C/n⌋ … ⌊(i+1)·C/n⌋ − 1; default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' },
-  { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job)' },
+  { flag: 'shard-count', valueName: '<n>', description: 'shards in all, with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (task i runs shard i/n, so a task reruns alone)' },
   { flag: 'checkpoint', valueName: '<dir>', description: 'save a checkpoint in dir after every batch; SIGINT/SIGTERM then stop at once, keeping every batch finished' },
   { flag: 'resume', valueName: '<dir>', description: 'go on with the run checkpointed in dir (its configuration; no other run flags)' },
   {
@@ -152,7 +152,7 @@ export function resolveRunSpec(raw: RawOptions, backends: readonly string[] = BA
   if (shard !== null && shard.count > chains) throw new UsageError(`--shard i/n: n = ${shard.count} must not exceed --chains ${chains}`);
   if (shard !== null && shard.count > 1 && rng === 'seedrandom') throw new UsageError('--rng seedrandom is one sequential stream and cannot be sharded (--shard): use philox');
   if (given(raw, 'shard-count') && !given(raw, 'shard')) {
-    throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX (Kubernetes Indexed Job), which is not set: pass --shard i/n');
+    throw new UsageError('--shard-count goes with JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array), neither of which is set: pass --shard i/n');
   }
   const out = given(raw, 'out') ? parseText(raw['out'], 'out') : shard !== null && shard.count > 1 ? shardOutputName(DEFAULT_OUT, shard) : DEFAULT_OUT;
   const trajectoriesOut = given(raw, 'trajectories-out') ? parseText(raw['trajectories-out'], 'trajectories-out') : null;

@@ -5,8 +5,9 @@
  * `collapse-sim merge` puts them back together.
  *
  * On a cluster the shard can come from the environment instead of --shard: a Slurm job
- * array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or a
- * Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard-count n).
+ * array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT; with
+ * --shard-count n, SLURM_ARRAY_TASK_ID of n, so one task can rerun alone) or a Kubernetes
+ * Indexed Job (JOB_COMPLETION_INDEX, with --shard-count n).
  */
 import { UsageError } from './errors.js';
 import { given, parseNumber, type RawOptions } from './parse.js';
@@ -38,13 +39,29 @@ export function parseShard(value: unknown): Shard {
 
 /**
  * The shard a cluster's environment assigns, as a --shard value, with a note saying where
- * it came from; null outside a job array. `shardCount` is --shard-count (Kubernetes).
+ * it came from; null outside a job array. --shard-count (in `raw`) is the number of shards
+ * in all: needed with Kubernetes, optional with Slurm.
  */
 export function shardFromEnvironment(env: NodeJS.ProcessEnv, raw: RawOptions): { shard: string; note: string } | null {
   if (given(raw, 'shard')) return null;
   const slurmId = env['SLURM_ARRAY_TASK_ID'];
   const slurmCount = env['SLURM_ARRAY_TASK_COUNT'];
   if (slurmId !== undefined && slurmCount !== undefined) {
+    if (given(raw, 'shard-count')) {
+      // The whole array's size is given: task i runs shard i/n, whichever tasks this
+      // submission holds — so a failed task reruns alone as `sbatch --array=7 …`.
+      const count = parseNumber(raw['shard-count'], 'shard-count', { min: 1, max: MAX_SHARDS, integer: true });
+      const index = parseNumber(slurmId, 'shard (SLURM_ARRAY_TASK_ID)', { min: 0, integer: true });
+      if (index >= count) throw new UsageError(`--shard-count ${count}: Slurm task ${slurmId} is outside 0..${count - 1}; number the array from 0 (--array=0-${count - 1}), or pass --shard i/n`);
+      return { shard: `${index}/${count}`, note: `shard ${index}/${count} from the Slurm job array (SLURM_ARRAY_TASK_ID ${slurmId}, --shard-count ${count})` };
+    }
+    if (slurmCount === '1' && slurmId !== '0') {
+      // `sbatch --array=7` (a rerun of one task) is an array of one task: read as shard 0/1 it
+      // would run the whole ensemble in place of task 7's share.
+      throw new UsageError(
+        `--shard from Slurm: an array of one task (task ${slurmId}) does not say how many shards the ensemble has: pass --shard-count n (the whole array's size; task i then runs shard i/n) or --shard i/n`,
+      );
+    }
     const minimum = env['SLURM_ARRAY_TASK_MIN'] ?? '0';
     const index = parseNumber(slurmId, 'shard (SLURM_ARRAY_TASK_ID)', { min: 0, integer: true }) - parseNumber(minimum, 'shard (SLURM_ARRAY_TASK_MIN)', { min: 0, integer: true });
     const count = parseNumber(slurmCount, 'shard (SLURM_ARRAY_TASK_COUNT)', { min: 1, max: MAX_SHARDS, integer: true });

@@ -5,7 +5,7 @@
  * and corrupt shards with exit 2, one line, and no output file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
@@ -80,6 +80,20 @@ describe('sharded runs', () => {
     const noCount = cli(args, cwd, { JOB_COMPLETION_INDEX: '2' });
     expect(noCount.code).toBe(2);
     expect(noCount.stderr).toMatch(/^collapse-sim: --shard-count is needed with JOB_COMPLETION_INDEX/);
+    // A rerun of one task (`sbatch --array=7`) is an array of one task: refused without the
+    // array's size, which --shard-count gives (task i runs shard i/n).
+    const alone = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '1' };
+    const guessed = cli([...args, '--out', 'alone.arrow'], cwd, alone);
+    expect(guessed.code).toBe(2);
+    expect(guessed.stderr).toMatch(/^collapse-sim: --shard from Slurm: an array of one task \(task 2\) does not say how many shards the ensemble has: pass --shard-count n .*\n$/);
+    expect(existsSync(join(cwd, 'alone.arrow'))).toBe(false);
+    const rerun = cli([...args, '--shard-count', '3', '--quiet'], cwd, alone);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const rerunTable = tableFromIPC(readFileSync(join(cwd, 'collapse-times.shard-0002-of-0003.arrow')));
+    expect(Array.from(rerunTable.getChild('chain')!.toArray())).toEqual(Array.from({ length: 30 }, (_, i) => 60 + i));
+    const beyond = cli([...args, '--shard-count', '2'], cwd, alone);
+    expect(beyond.code).toBe(2);
+    expect(beyond.stderr).toMatch(/^collapse-sim: --shard-count 2: Slurm task 2 is outside 0\.\.1; number the array from 0/);
     // An explicit --shard wins over the environment; 0/1 is the whole ensemble.
     const explicit = cli([...args, '--shard', '0/1', '--out', 'whole.arrow'], cwd, { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' });
     expect(explicit.code).toBe(0);
