@@ -59,8 +59,9 @@ const browserLibrary = {
 
 mkdirSync(OUT, { recursive: true });
 const result = await build({
-  entryPoints: [join(ROOT, 'web/explorer.ts')],
-  outfile: join(OUT, 'explorer.js'),
+  // The page, and the worker each of its engines runs in (web/engine-worker.ts).
+  entryPoints: [join(ROOT, 'web/explorer.ts'), join(ROOT, 'web/engine-worker.ts')],
+  outdir: OUT,
   bundle: true,
   format: 'esm',
   platform: 'browser',
