@@ -236,13 +236,15 @@ async function runOn(spec: RunSpec, signal: AbortSignal, callbacks: EnsembleCall
 
   // The CPU starts at once wherever its rows are the ones any backend here would compute:
   // the first batches then come while the GPU backends are probed and their kernels compiled.
+  // The CPU worker starts loading at once (it is wanted unless a GPU runs from the first chain).
+  const cpuOpening = WorkerEngine.open('cpu', spec);
   const headStart = await referenceBitsOn(spec, order);
   let claimed = range.first;
   // The CPU stops claiming batches once a GPU takes the rest (or nothing may finish the run).
   let cpuStops = false;
   let cpu: WorkerEngine | null = null;
   const openCpu = async (): Promise<WorkerEngine> => {
-    const opened = await WorkerEngine.open('cpu', spec);
+    const opened = await cpuOpening;
     if (typeof opened === 'string') throw new Error(`the CPU engine did not open: ${opened}`);
     workers.push(opened);
     started.unshift(opened);
@@ -305,6 +307,13 @@ async function runOn(spec: RunSpec, signal: AbortSignal, callbacks: EnsembleCall
 
   const gpuRan = onGpu();
   await allOf([onCpu, gpuRan]);
+  // A CPU worker opened for nothing (a GPU ran everything) is closed with the others.
+  void cpuOpening.then(
+    (opened) => {
+      if (typeof opened !== 'string' && !workers.includes(opened)) void opened.close();
+    },
+    () => undefined,
+  );
   if (!(await gpuRan)) {
     if (!cpuAllowed) throw new UsageError(`no backend can run this configuration here: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
     // No GPU: the CPU runs the whole ensemble (or has already, with its head start).

@@ -10,9 +10,9 @@ import type { Engine } from '../src/engine/engine.js';
 import { GpuEngine } from '../src/engine/gpu/engine.js';
 import { gpuExactness } from '../src/engine/gpu/exactness.js';
 import type { KernelBackendName } from '../src/engine/gpu/names.js';
+import { ReferenceEngine } from '../src/engine/reference.js';
 import { InterruptedError, UsageError } from '../src/spec/errors.js';
 import type { RunSpec } from '../src/spec/run-spec.js';
-import { openPageEngine } from './backends.js';
 import type { FromWorker, ToWorker } from './engine-protocol.js';
 
 const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
@@ -44,7 +44,8 @@ async function open(backend: 'webgpu' | 'webgl2' | 'cpu', runSpec: RunSpec): Pro
   await engine?.close();
   engine = null;
   spec = runSpec;
-  const opened = await openPageEngine(backend, runSpec);
+  // gpu.js is loaded only by a worker that opens a GPU (a chunk of its own): a CPU worker starts sooner.
+  const opened = backend === 'cpu' ? new ReferenceEngine() : await (await import('./backends.js')).openPageEngine(backend, runSpec);
   if (typeof opened === 'string') return { type: 'unavailable', reason: opened };
   engine = opened;
   // Whether the kernels draw the reference path's bits for this configuration: then the CPU may compute the first batches.
