@@ -204,9 +204,11 @@ function showFallbacks(skipped: readonly Skipped[]): void {
 }
 
 async function draw(summary: SummaryBuilder, times: Int32Array, provenance: Provenance): Promise<void> {
-  const built = summary.build([]);
+  // The caption names the engines running now (or, at the end, the file's provenance).
+  const built = { ...summary.build([]), provenance };
   const options = { actions: false, renderer: 'svg' as const };
-  const drawing = [embed('#survival', survivalSpec(built) as never, options), embed('#histogram', histogramSpec(built, times) as never, options)];
+  // The exact law computed once, not at every redraw.
+  const drawing = [embed('#survival', survivalSpec(built, summary.theory) as never, options), embed('#histogram', histogramSpec(built, times, summary.theory) as never, options)];
   if (built.outcomes.length > 0) drawing.push(embed('#outcomes', outcomesSpec(built) as never, options));
   else element('outcomes').textContent = `--family ${provenance.config.family}: no absorbing outcomes recorded yet`;
   await Promise.all(drawing);
@@ -244,7 +246,7 @@ async function run(spec: RunSpec): Promise<void> {
   setStatus('starting', 'Starting…');
   const model = createFamilyModel(spec);
   // What the views show while the run goes on; the file's provenance is known at the end.
-  const shown: Provenance = provenanceOf(spec, spec.backend, 'this browser');
+  let shown: Provenance = provenanceOf(spec, spec.backend, 'this browser');
   const summary = new SummaryBuilder(shown);
   const times = new Int32Array(spec.chains);
   const batches: ChainBatch[] = [];
@@ -263,6 +265,7 @@ async function run(spec: RunSpec): Promise<void> {
     ensemble = runEnsemble(spec, controller.signal, {
       onEngines(engines, skipped) {
         showFallbacks(skipped);
+        if (engines.length > 0) shown = provenanceOf(spec, engines.map((engine) => engine.backend).join('+'), engines.map((engine) => engine.device).join(', then '));
         const gpu = engines.find((engine) => engine.backend !== 'reference');
         showCommand(gpu === undefined ? (engines.length > 0 ? 'cpu' : null) : (gpu.backend as PageBackend));
         element('engine').textContent =
