@@ -5,11 +5,14 @@
  * this run). Skipped with the reason where Chromium or a display is absent, unless
  * COLLAPSE_SIM_REQUIRE_BACKENDS names `chromium` (CI does): then those absences fail.
  *
- * The page must load with no console error, run Bernoulli M = 100 with 10⁴ chains on WebGL2
- * and on the CPU fallback (a browser without WebGL2 or WebGPU), and its Arrow download must
- * hold the rows `collapse-sim run --backend reference` writes, with the same provenance but
- * for the backend, the device and the machine; a bad control gets a message beside it; a screenshot of the
- * running page is saved.
+ * The page must load with no console error, run Bernoulli M = 100 with 10⁴ chains on WebGL2,
+ * on WebGPU (SwiftShader) and on the CPU fallback (a browser without WebGL2 or WebGPU), its
+ * engines in workers, and its Arrow download must hold the rows `collapse-sim run --backend
+ * reference` writes, with the same provenance but for the backend, the device and the
+ * machine (the GPU runs begin on the CPU while the kernel compiles: the provenance must say
+ * which chains ran where); the trajectories download must be the CLI's; the reproduce tab
+ * must show the claims `collapse-sim reproduce` computes at the same --chains and --seed; a
+ * bad control gets a message beside it; a screenshot of the running page is saved.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
