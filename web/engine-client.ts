@@ -234,10 +234,11 @@ async function runOn(spec: RunSpec, signal: AbortSignal, callbacks: EnsembleCall
   const skipped: Skipped[] = [];
   const show = (): void => callbacks.onEngines(started, skipped);
 
-  // The CPU starts at once wherever its rows are the ones any backend here would compute:
-  // the first batches then come while the GPU backends are probed and their kernels compiled.
-  // The CPU worker starts loading at once (it is wanted unless a GPU runs from the first chain).
+  // The CPU worker starts loading at once (it is wanted unless a GPU runs from the first
+  // chain), and runs from the start wherever its rows are the ones any backend here would
+  // compute: the first batches then come while the GPUs are probed and their kernels compiled.
   const cpuOpening = WorkerEngine.open('cpu', spec);
+  cpuOpening.catch(() => undefined); // a failure is reported where it is awaited
   const headStart = await referenceBitsOn(spec, order);
   let claimed = range.first;
   // The CPU stops claiming batches once a GPU takes the rest (or nothing may finish the run).

@@ -312,7 +312,7 @@ async function run(spec: RunSpec): Promise<void> {
     await draw(summary, times, provenance);
     finished = { ...writeRunFiles(spec, provenance, batches), spec: stored };
     const seconds = (performance.now() - pressed) / 1000;
-    if (trajectories.rows.length > 0) void animateTrajectories(trajectories, controller.signal);
+    if (trajectories.rows.length > 0) void animateTrajectories({ ...trajectories, provenance }, controller.signal);
     const where = parts.length === 1 ? '' : ` (${parts.map((part) => `${part.backend}: chains ${part.firstChain}…${part.endChain - 1}`).join(', ')})`;
     setStatus('done', `Done: ${spec.chains} chains in ${seconds.toFixed(2)} s, ${rate()} on ${ranBackend}${where} (first results ${(firstResultMs as number | null)?.toFixed(0)} ms after Run).`);
   } catch (error) {
