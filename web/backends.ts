@@ -2,7 +2,9 @@
  * The page's engines, in the order the issue asks for: WebGPU, then WebGL2 (gpu.js's kernels on
  * the visitor's GPU), then the CPU (the reference path, float64, which runs every family). Each
  * one skipped is given with the reason. The GPU engine is the CLI's (src/engine/gpu/engine.ts)
- * on a gpu.js instance opened here, its kernels run in this thread.
+ * on a gpu.js instance opened here; this module runs in the engine's worker
+ * (web/engine-worker.ts), whose WebGL2 draws on an OffscreenCanvas (gpu.js creates one where
+ * there is no document) and whose WebGPU is the worker's navigator.gpu.
  */
 import { GPU } from 'gpu.js';
 import type { Engine } from '../src/engine/engine.js';
@@ -11,25 +13,13 @@ import { gpuRouteFor } from '../src/engine/gpu/routes.js';
 import type { KernelBackendName } from '../src/engine/gpu/names.js';
 import { ReferenceEngine } from '../src/engine/reference.js';
 import type { RunSpec } from '../src/spec/run-spec.js';
-
-/** What the page's backend control offers: auto tries them in this order. */
-export const PAGE_BACKENDS = ['webgpu', 'webgl2', 'cpu'] as const;
-export type PageBackend = (typeof PAGE_BACKENDS)[number];
-
-/**
- * The CLI backend that computes the same bits: the webgl2 kernels use headlessgl's float
- * Philox (kernels/philox.js), and the page's CPU engine is the reference path.
- */
-export const CLI_BACKEND: Record<PageBackend, string> = { webgpu: 'webgpu', webgl2: 'headlessgl', cpu: 'reference' };
-
-export interface Skipped {
-  readonly backend: PageBackend;
-  readonly reason: string;
-}
+import type { PageBackend } from './backend-names.js';
 
 /** The GL renderer's name (unmasked where the browser allows), e.g. "ANGLE (… SwiftShader …)". */
 function webglRenderer(): string | null {
-  const gl = document.createElement('canvas').getContext('webgl2');
+  // The engine runs in a worker (web/engine-worker.ts), which has no document: an OffscreenCanvas.
+  const canvas = typeof document === 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  const gl = canvas.getContext('webgl2') as WebGL2RenderingContext | null;
   if (gl === null) return null;
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   const renderer = String(gl.getParameter(info === null ? gl.RENDERER : info.UNMASKED_RENDERER_WEBGL));

@@ -8,7 +8,7 @@
  * called by the page, which opens its own backends) become a module that says so.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,12 +57,18 @@ const browserLibrary = {
   },
 };
 
+// A fresh folder: chunk names carry hashes, and stale ones would pile up.
+rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 const result = await build({
-  entryPoints: [join(ROOT, 'web/explorer.ts')],
-  outfile: join(OUT, 'explorer.js'),
+  // The page, and the worker each of its engines runs in (web/engine-worker.ts).
+  entryPoints: [join(ROOT, 'web/explorer.ts'), join(ROOT, 'web/engine-worker.ts')],
+  outdir: OUT,
   bundle: true,
   format: 'esm',
+  // Shared code in chunks, loaded when imported: the engine worker loads gpu.js only to open a GPU.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'browser',
   target: 'es2022',
   minify: true,

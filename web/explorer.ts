@@ -11,16 +11,18 @@ import { tableFromIPC } from 'apache-arrow';
 import initParquet, * as parquetWasm from 'parquet-wasm/esm';
 import { histogramSpec, outcomesSpec, survivalSpec, trajectoriesSpec, type TrajectorySeries } from '../src/analysis/plot-specs.js';
 import { SummaryBuilder } from '../src/analysis/summary.js';
-import type { Engine } from '../src/engine/engine.js';
+import type { ChainBatch } from '../src/engine/batch.js';
 import { FAMILIES, FAMILY_NAMES } from '../src/families/index.js';
-import { ArrowFileWriter, MemorySink } from '../src/io/arrow-writer.js';
 import { parquetBytes } from '../src/io/parquet.js';
 import { provenanceOf, type Provenance } from '../src/io/provenance.js';
-import { chainRecordBatch, chainSchema, PROVENANCE_KEY } from '../src/io/tables.js';
+import { PROVENANCE_KEY } from '../src/io/tables.js';
 import { InterruptedError, UsageError } from '../src/spec/errors.js';
 import type { RawOptions } from '../src/spec/parse.js';
 import { COMMON_OPTIONS, createFamilyModel, resolveRunSpec, type RunSpec } from '../src/spec/run-spec.js';
-import { CLI_BACKEND, openPageEngine, PAGE_BACKENDS, type PageBackend, type Skipped } from './backends.js';
+import { CLI_BACKEND, PAGE_BACKENDS, type PageBackend, type Skipped } from './backend-names.js';
+import { ranOn, runEnsemble, type EnsembleRun } from './engine-client.js';
+import { setUpReproduceTab } from './reproduce.js';
+import { writeRunFiles } from './run-files.js';
 
 /** The run options the page offers (the rest are about files, shards and checkpoints). */
 const PAGE_FLAGS = ['family', 'samples', 'chains', 'generations', 'seed', 'mode', 'ground-truth', 'prior', 'l2', 'regime', 'trajectories', 'batch-size', 'backend'] as const;
@@ -181,6 +183,8 @@ function showCommand(backend: PageBackend | null): void {
 
 interface Finished {
   readonly arrow: Uint8Array;
+  /** The trajectories file `run --trajectories` writes, where the run recorded any. */
+  readonly trajectories: Uint8Array | null;
   readonly spec: RunSpec;
 }
 
@@ -193,29 +197,6 @@ function setStatus(state: string, text: string): void {
   status.textContent = text;
 }
 
-/** WebGPU → WebGL2 → CPU (or the one asked for): the first that opens and starts, with why each before it did not. */
-async function* startEngine(spec: RunSpec, signal: AbortSignal): AsyncGenerator<{ engine: Engine; skipped: Skipped[] }> {
-  const order: PageBackend[] = spec.backend === 'auto' ? [...PAGE_BACKENDS] : [spec.backend as PageBackend];
-  const skipped: Skipped[] = [];
-  for (const backend of order) {
-    if (signal.aborted) return;
-    let opened: Engine | string;
-    try {
-      opened = await openPageEngine(backend, spec);
-    } catch (error) {
-      opened = (error as Error).message;
-    }
-    if (typeof opened === 'string') {
-      skipped.push({ backend, reason: opened });
-      showFallbacks(skipped);
-      continue;
-    }
-    yield { engine: opened, skipped };
-    return;
-  }
-  throw new UsageError(`no backend can run this configuration here: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
-}
-
 function showFallbacks(skipped: readonly Skipped[]): void {
   element('fallbacks').replaceChildren(
     ...skipped.map((s) => Object.assign(document.createElement('li'), { textContent: `${s.backend} not used: ${s.reason}` })),
@@ -223,9 +204,11 @@ function showFallbacks(skipped: readonly Skipped[]): void {
 }
 
 async function draw(summary: SummaryBuilder, times: Int32Array, provenance: Provenance): Promise<void> {
-  const built = summary.build([]);
+  // The caption names the engines running now (or, at the end, the file's provenance).
+  const built = { ...summary.build([]), provenance };
   const options = { actions: false, renderer: 'svg' as const };
-  const drawing = [embed('#survival', survivalSpec(built) as never, options), embed('#histogram', histogramSpec(built, times) as never, options)];
+  // The exact law computed once, not at every redraw.
+  const drawing = [embed('#survival', survivalSpec(built, summary.theory) as never, options), embed('#histogram', histogramSpec(built, times, summary.theory) as never, options)];
   if (built.outcomes.length > 0) drawing.push(embed('#outcomes', outcomesSpec(built) as never, options));
   else element('outcomes').textContent = `--family ${provenance.config.family}: no absorbing outcomes recorded yet`;
   await Promise.all(drawing);
@@ -262,40 +245,34 @@ async function run(spec: RunSpec): Promise<void> {
   const pressed = performance.now();
   setStatus('starting', 'Starting…');
   const model = createFamilyModel(spec);
-  let engine: Engine | null = null;
+  // What the views show while the run goes on; the file's provenance is known at the end.
+  let shown: Provenance = provenanceOf(spec, spec.backend, 'this browser');
+  const summary = new SummaryBuilder(shown);
+  const times = new Int32Array(spec.chains);
+  const batches: ChainBatch[] = [];
+  const trajectories: TrajectorySeries = { provenance: shown, column: model.trajectoryColumns[0]?.name ?? 'value', rows: [] };
+  element('trajectories').replaceChildren();
+  let chainsDone = 0;
+  let lastDraw = 0;
+  let drawing: Promise<void> | null = null;
+  let firstResultMs: number | null = null;
+  let ensemble: EnsembleRun | null = null;
+  const rate = (): string => `${((ensemble?.chainGenerations() ?? 0) / Math.max(1e-3, (performance.now() - pressed) / 1000)).toExponential(2)} chain·generations/s`;
+  const showRunning = (): void => setStatus('running', `Running: ${chainsDone} of ${spec.chains} chains, ${rate()} (first results ${firstResultMs!.toFixed(0)} ms after Run).`);
+  // The rate between batches too, a few times a second.
+  const ticker = setInterval(() => firstResultMs !== null && showRunning(), 250);
   try {
-    for await (const started of startEngine(spec, controller.signal)) {
-      engine = started.engine;
-      const backend: PageBackend = engine.backend === 'reference' ? 'cpu' : (engine.backend as PageBackend);
-      const ran: RunSpec = { ...spec, backend: engine.backend };
-      showCommand(backend);
-      element('engine').textContent = `Backend: ${engine.backend} on ${engine.device}`;
-      // The provenance names the backend and device that ran; its configuration is the one
-      // `collapse-sim run --config` reruns to the same rows (so summarize, plot and export read
-      // the file): with the CLI backend that computes the same bits.
-      const stored: RunSpec = { ...spec, backend: CLI_BACKEND[backend] };
-      const provenance: Provenance = { ...provenanceOf(stored, engine.backend, engine.device), config: stored };
-      const sink = new MemorySink(spec.out);
-      const writer = new ArrowFileWriter(sink, chainSchema(model, provenance));
-      const summary = new SummaryBuilder(provenance);
-      const times = new Int32Array(spec.chains);
-      const trajectories: TrajectorySeries = { provenance, column: model.trajectoryColumns[0]?.name ?? 'value', rows: [] };
-      element('trajectories').replaceChildren();
-      let chainsDone = 0;
-      let chainGenerations = 0;
-      let lastDraw = 0;
-      let firstResultMs: number | null = null;
-      const began = performance.now();
-      const rate = (done = chainGenerations): string => `${(done / Math.max(1e-3, (performance.now() - began) / 1000)).toExponential(2)} chain·generations/s`;
-      // The rate between batches too, from the engine's progress (a few times a second).
-      let lastProgress = 0;
-      const onProgress = (progress: { chainGenerations: number }): void => {
-        if (performance.now() - lastProgress < 250 || firstResultMs === null) return;
-        lastProgress = performance.now();
-        setStatus('running', `Running: ${chainsDone} of ${spec.chains} chains, ${rate(progress.chainGenerations)} (first results ${firstResultMs.toFixed(0)} ms after Run).`);
-      };
-      for await (const batch of engine.run(ran, { signal: controller.signal, onProgress })) {
-        writer.write(chainRecordBatch(writer.schema, model, batch));
+    ensemble = runEnsemble(spec, controller.signal, {
+      onEngines(engines, skipped) {
+        showFallbacks(skipped);
+        if (engines.length > 0) shown = provenanceOf(spec, engines.map((engine) => engine.backend).join('+'), engines.map((engine) => engine.device).join(', then '));
+        const gpu = engines.find((engine) => engine.backend !== 'reference');
+        showCommand(gpu === undefined ? (engines.length > 0 ? 'cpu' : null) : (gpu.backend as PageBackend));
+        element('engine').textContent =
+          engines.length === 0 ? '' : `Backend: ${engines.map((engine) => `${engine.backend} on ${engine.device}`).join(', then ')}` + (engines.length > 1 ? ' (the CPU computes the first batches while the GPU compiles its kernel: the same bits)' : '');
+      },
+      onBatch(batch) {
+        batches.push(batch);
         for (let i = 0; i < batch.count; i++) {
           const time = batch.collapseTime[i];
           const outcome = batch.outcome[i];
@@ -311,21 +288,33 @@ async function run(spec: RunSpec): Promise<void> {
           }
         }
         chainsDone += batch.count;
-        chainGenerations += batch.chainGenerations;
         firstResultMs ??= performance.now() - pressed;
-        setStatus('running', `Running: ${chainsDone} of ${spec.chains} chains, ${rate()} (first results ${firstResultMs.toFixed(0)} ms after Run).`);
-        if (performance.now() - lastDraw > REDRAW_MS) {
-          await draw(summary, times.subarray(0, chainsDone), provenance);
-          lastDraw = performance.now();
+        showRunning();
+        // One drawing at a time, at most every REDRAW_MS: batches keep arriving meanwhile.
+        if (drawing === null && performance.now() - lastDraw > REDRAW_MS) {
+          drawing = draw(summary, times.subarray(0, chainsDone), shown).finally(() => {
+            drawing = null;
+            lastDraw = performance.now();
+          });
         }
-      }
-      writer.commit();
-      await draw(summary, times, provenance);
-      finished = { arrow: sink.bytes()!, spec: stored };
-      const seconds = (performance.now() - began) / 1000;
-      if (trajectories.rows.length > 0) void animateTrajectories(trajectories, controller.signal);
-      setStatus('done', `Done: ${spec.chains} chains in ${seconds.toFixed(2)} s, ${rate()} on ${engine.backend} (first results ${firstResultMs?.toFixed(0)} ms after Run).`);
-    }
+      },
+    });
+    const parts = await ensemble.finished;
+    await drawing;
+    const gpu = parts.find((part) => part.backend !== 'reference');
+    const backend: PageBackend = gpu === undefined ? 'cpu' : (gpu.backend as PageBackend);
+    // The provenance names the backends and devices that ran (engine-client.ts ranOn); its
+    // configuration is the one `collapse-sim run --config` reruns to the same rows (so
+    // summarize, plot and export read the file): with the CLI backend that computes the same bits.
+    const stored: RunSpec = { ...spec, backend: CLI_BACKEND[backend] };
+    const { backend: ranBackend, device } = ranOn(parts);
+    const provenance: Provenance = { ...provenanceOf(stored, ranBackend, device), config: stored };
+    await draw(summary, times, provenance);
+    finished = { ...writeRunFiles(spec, provenance, batches), spec: stored };
+    const seconds = (performance.now() - pressed) / 1000;
+    if (trajectories.rows.length > 0) void animateTrajectories({ ...trajectories, provenance }, controller.signal);
+    const where = parts.length === 1 ? '' : ` (${parts.map((part) => `${part.backend}: chains ${part.firstChain}…${part.endChain - 1}`).join(', ')})`;
+    setStatus('done', `Done: ${spec.chains} chains in ${seconds.toFixed(2)} s, ${rate()} on ${ranBackend}${where} (first results ${(firstResultMs as number | null)?.toFixed(0)} ms after Run).`);
   } catch (error) {
     if (error instanceof InterruptedError || controller.signal.aborted) setStatus('stopped', 'Stopped: nothing to download from an unfinished run.');
     else {
@@ -334,7 +323,7 @@ async function run(spec: RunSpec): Promise<void> {
       setStatus('error', `Error: ${message}`);
     }
   } finally {
-    await engine?.close();
+    clearInterval(ticker);
     running = null;
     updateButtons();
   }
@@ -345,6 +334,7 @@ function updateButtons(): void {
   element<HTMLButtonElement>('stop').disabled = running === null;
   element<HTMLButtonElement>('download-arrow').disabled = finished === null;
   element<HTMLButtonElement>('download-parquet').disabled = finished === null;
+  element<HTMLButtonElement>('download-trajectories').disabled = finished?.trajectories == null;
 }
 
 function download(bytes: Uint8Array, name: string, type: string): void {
@@ -368,7 +358,25 @@ async function downloadParquet(): Promise<void> {
   download(bytes, finished.spec.out.replace(/\.arrow$/, '') + '.parquet', 'application/vnd.apache.parquet');
 }
 
+/** The two tabs: the explorer, and the paper's Fig. 1 (web/reproduce.ts). */
+function setUpTabs(): void {
+  const tabs = [
+    { button: element('tab-explore'), panel: element('explore') },
+    { button: element('tab-reproduce'), panel: element('reproduce') },
+  ];
+  for (const tab of tabs) {
+    tab.button.addEventListener('click', () => {
+      for (const other of tabs) {
+        other.button.setAttribute('aria-selected', String(other === tab));
+        other.panel.hidden = other !== tab;
+      }
+    });
+  }
+}
+
 function main(): void {
+  setUpTabs();
+  setUpReproduceTab();
   buildRunFields();
   buildFamilyFields();
   validate();
@@ -390,6 +398,9 @@ function main(): void {
   });
   element('stop').addEventListener('click', () => running?.abort(new InterruptedError('SIGINT', 'stopped from the page')));
   element('download-arrow').addEventListener('click', () => finished !== null && download(finished.arrow, finished.spec.out, 'application/vnd.apache.arrow.file'));
+  element('download-trajectories').addEventListener('click', () => {
+    if (finished?.trajectories != null) download(finished.trajectories, finished.spec.trajectories!.out, 'application/vnd.apache.arrow.file');
+  });
   element('download-parquet').addEventListener('click', () => {
     downloadParquet().catch((error: Error) => setStatus('error', `Parquet: ${error.message}`));
   });

@@ -107,8 +107,8 @@ export class SummaryBuilder {
   private sum = 0;
   private sumOfSquares = 0;
 
-  /** The family's exact laws, computed once (a page rebuilds the summary after every batch). */
-  private readonly theory: ExactTheory | string;
+  /** The family's exact laws, computed once (a page rebuilds the summary, and redraws its figures, after every batch). */
+  readonly theory: ExactTheory | string;
 
   constructor(readonly provenance: Provenance) {
     this.theory = exactTheory(provenance.config);

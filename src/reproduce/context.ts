@@ -1,23 +1,16 @@
 /**
- * What every experiment of `collapse-sim reproduce` shares: the output folder, the
- * ensemble sizes of the small and full versions, the plan of an experiment (its points,
- * each one ordinary run), running a point into an Arrow dataset through the library's
- * runSimulation exactly as `collapse-sim run` does — or reading it back when a dataset of
- * the same configuration is already there, so an interrupted run goes on where it stopped —
- * and the claims, tests and interval estimates the verdicts rest on.
+ * What every experiment of `collapse-sim reproduce` shares: the ensemble sizes of the small
+ * and full versions, the plan of an experiment (its points, each one ordinary run), what an
+ * analysis is given (the points' tables, and a context that draws figures), and the claims,
+ * tests and interval estimates the verdicts rest on. Nothing here reads or writes files:
+ * the CLI's context (disk-context.ts) keeps datasets and figures on disk, the browser
+ * explorer's in memory (web/reproduce.ts), and both run the same experiments.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Progress } from '../engine/batch.js';
-import { writeSvgAndPng } from '../analysis/render.js';
-import { AtomicFile } from '../io/atomic-file.js';
-import { readChainTable } from '../io/merge.js';
-import { streamVersionOf, type Provenance } from '../io/provenance.js';
 import { keyFromSeed, keyToHex } from '../rng/keys.js';
 import { STREAM_VERSION } from '../rng/streams.js';
-import { runSimulation } from '../run.js';
 import type { RawOptions } from '../spec/parse.js';
 import { resolveRunSpec, type RunSpec } from '../spec/run-spec.js';
 import { Z95 } from '../stats/wilson.js';
@@ -172,7 +165,15 @@ export interface Experiment<Meta = unknown> {
   readonly id: string;
   readonly title: string;
   plan(chains: ChainsOf): PointPlan<Meta>[];
-  analyse(context: ReproduceContext, runs: PlannedRun<Meta>[]): Promise<ExperimentResult>;
+  analyse(context: AnalysisContext, runs: PlannedRun<Meta>[]): Promise<ExperimentResult>;
+}
+
+/** What an analysis may ask of where it runs: its figures drawn and kept, and their caption's last line. */
+export interface AnalysisContext {
+  /** The last caption line of every figure: how it was made. */
+  captionLine(): string;
+  /** Draws a Vega-Lite figure named `name`; returns what it was kept as (paths relative to the output folder). */
+  figure(name: string, spec: TopLevelSpec): Promise<string[]>;
 }
 
 /** Erases an experiment's point type for the registry. */
@@ -196,7 +197,9 @@ export interface PointRun {
   readonly file: string;
   readonly trajectoriesFile: string | null;
   readonly backend: string;
+  /** The chain table, and the trajectories table where the point records them. */
   readonly table: Table;
+  readonly trajectories: Table | null;
 }
 
 /** What a point cost, measured when it was simulated (kept beside its dataset). */
@@ -214,7 +217,7 @@ export interface PointRecord {
 }
 
 /** The sidecar written beside each point's dataset once it is complete. */
-interface PointSidecar {
+export interface PointSidecar {
   readonly tool: 'collapse-sim';
   readonly configuration: Record<string, unknown>;
   readonly backend: string;
@@ -235,126 +238,18 @@ export function resultConfiguration(spec: RunSpec, version: string = TOOL_VERSIO
   };
 }
 
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-
-export class ReproduceContext {
-  /** Chain·generations simulated by this process. */
-  simulatedChainGenerations = 0;
-  readonly datasets: string[] = [];
-  readonly records: PointRecord[] = [];
-
-  constructor(readonly settings: ReproduceSettings) {}
-
-  chains(kind: EnsembleKind): number {
-    return this.settings.chains ?? ENSEMBLE_SIZES[this.settings.full ? 'full' : 'small'][kind];
-  }
-
-  path(...parts: string[]): string {
-    return join(this.settings.outDir, ...parts);
-  }
-
-  relative(path: string): string {
-    return relative(this.settings.outDir, path);
-  }
-
-  /** The run's configuration for a point: the seed is "<seed>:<folder>:<point>", so every point has streams of its own. */
-  specOf(plan: PointPlan): RunSpec {
-    const out = join(this.path('data', plan.folder), `${plan.point}.arrow`);
-    return resolveRunSpec({
-      ...plan.options,
-      seed: `${this.settings.seed}:${plan.folder}:${plan.point}`,
-      backend: this.settings.backend,
-      out,
-      ...(plan.trajectories === null ? {} : { trajectories: plan.trajectories }),
-    });
-  }
-
-  /**
-   * Runs one point into data/<folder>/<point>.arrow and reads the table back — unless a
-   * dataset of the same configuration (flags, seed, chains, tool version; and backend,
-   * where one was named) is already there, complete with its sidecar: then it is read
-   * back and not simulated again.
-   */
-  async run(plan: PointPlan): Promise<PointRun> {
-    const spec = this.specOf(plan);
-    const label = `${plan.folder}/${plan.point}`;
-    const sidecarPath = join(this.path('data', plan.folder), `${plan.point}.run.json`);
-    const reused = this.readBack(spec, sidecarPath);
-    if (reused !== null) {
-      this.settings.log(`${label}: read back from an earlier run of the same configuration (${reused.sidecar.chainGenerations.toExponential(2)} chain·generations)`);
-      this.note(plan, spec, reused.sidecar.chainGenerations, reused.sidecar.seconds, reused.run.backend, true, reused.run);
-      return reused.run;
-    }
-    mkdirSync(this.path('data', plan.folder), { recursive: true });
-    this.settings.onProgress?.(label, spec.chains, null);
-    const result = await runSimulation(spec, {
-      onProgress: (progress) => this.settings.onProgress?.(label, spec.chains, progress),
-      signal: this.settings.signal,
-    });
-    this.settings.onProgress?.(label, spec.chains, { chainsDone: spec.chains, chainGenerations: result.simulatedChainGenerations });
-    this.settings.log(
-      `${label}: ${spec.chains} chains, ${result.simulatedChainGenerations.toExponential(2)} chain·generations in ${result.elapsedSeconds.toFixed(1)} s on ${result.backend}`,
-    );
-    const sidecar: PointSidecar = {
-      tool: 'collapse-sim',
-      configuration: resultConfiguration(spec),
-      backend: result.backend,
-      chainGenerations: result.simulatedChainGenerations,
-      seconds: result.elapsedSeconds,
-    };
-    // Written after the datasets are in place: a sidecar vouches for complete files.
-    const file = AtomicFile.create(sidecarPath, 'out-dir');
-    file.write(new TextEncoder().encode(`${JSON.stringify(sidecar, null, 2)}\n`));
-    file.commit();
-    this.simulatedChainGenerations += result.simulatedChainGenerations;
-    const run: PointRun = { spec, file: spec.out, trajectoriesFile: result.trajectoriesOut, backend: result.backend, table: readChainTable(spec.out).table };
-    this.note(plan, spec, result.simulatedChainGenerations, result.elapsedSeconds, result.backend, false, run);
-    return run;
-  }
-
-  private note(plan: PointPlan, spec: RunSpec, chainGenerations: number, seconds: number, backend: string, reused: boolean, run: PointRun): void {
-    this.records.push({ folder: plan.folder, point: plan.point, kind: plan.kind, chains: spec.chains, chainGenerations, seconds, backend, reused });
-    this.datasets.push(this.relative(run.file));
-    if (run.trajectoriesFile !== null) this.datasets.push(this.relative(run.trajectoriesFile));
-  }
-
-  /** The earlier run of this configuration, if its files and sidecar are there and agree with it. */
-  private readBack(spec: RunSpec, sidecarPath: string): { run: PointRun; sidecar: PointSidecar } | null {
-    if (!existsSync(sidecarPath) || !existsSync(spec.out)) return null;
-    if (spec.trajectories !== null && !existsSync(spec.trajectories.out)) return null;
-    try {
-      const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as PointSidecar;
-      const wanted = resultConfiguration(spec);
-      if (sidecar.tool !== 'collapse-sim' || !sameJson(sidecar.configuration, wanted)) return null;
-      const { table, provenance } = readChainTable(spec.out);
-      if (!this.matches(provenance, wanted)) return null;
-      if (spec.trajectories !== null) {
-        const trajectories = provenanceOfTable(readTrajectoryTable(spec.trajectories.out));
-        if (trajectories === null || !this.matches(trajectories, wanted)) return null;
-      }
-      if (table.numRows !== spec.chains) return null;
-      return { run: { spec, file: spec.out, trajectoriesFile: spec.trajectories?.out ?? null, backend: provenance.backend, table }, sidecar };
-    } catch {
-      // Unreadable or foreign files are simulated again (and overwritten).
-      return null;
-    }
-  }
-
-  private matches(provenance: Provenance, wanted: Record<string, unknown>): boolean {
-    if (this.settings.backend !== 'auto' && provenance.backend !== this.settings.backend) return false;
-    return sameJson(resultConfiguration(provenance.config, provenance.version, streamVersionOf(provenance)), wanted);
-  }
-
-  /** The last caption line of every figure: how it was made. */
-  captionLine(): string {
-    return `collapse-sim reproduce${this.settings.full ? ' --full' : ''}, seed ${JSON.stringify(this.settings.seed)}, sufficient mode`;
-  }
-
-  async figure(name: string, spec: TopLevelSpec): Promise<string[]> {
-    mkdirSync(this.path('figures'), { recursive: true });
-    const { svg, png } = await writeSvgAndPng(this.path('figures', `${name}.svg`), 'out-dir', spec);
-    return [this.relative(svg), this.relative(png)];
-  }
+/**
+ * The configuration of a point: the seed is "<seed>:<folder>:<point>", so every point has
+ * streams of its own; `out` is where (or under which name) its dataset is kept.
+ */
+export function pointSpec(plan: PointPlan, seed: string, backend: string, out: string): RunSpec {
+  return resolveRunSpec({
+    ...plan.options,
+    seed: `${seed}:${plan.folder}:${plan.point}`,
+    backend,
+    out,
+    ...(plan.trajectories === null ? {} : { trajectories: plan.trajectories }),
+  });
 }
 
 /** A column as float64, NaN where null. */
@@ -367,16 +262,6 @@ export function numericColumn(table: Table, name: string): Float64Array {
     values[i] = value === null ? NaN : Number(value);
   }
   return values;
-}
-
-/** A trajectories file's rows. */
-export function readTrajectoryTable(path: string): Table {
-  return tableFromIPC(readFileSync(path));
-}
-
-function provenanceOfTable(table: Table): Provenance | null {
-  const text = table.schema.metadata.get('collapse_sim');
-  return text === undefined ? null : (JSON.parse(text) as Provenance);
 }
 
 /** Mean with a normal 95 % interval and its standard error. */

@@ -25,14 +25,13 @@ import {
   markdownTable,
   meanEstimate,
   numericColumn,
-  readTrajectoryTable,
   testedClaim,
   twoSidedP,
   varianceEstimate,
   zTestP,
   type Claim,
   type PlannedRun,
-  type ReproduceContext,
+  type AnalysisContext,
 } from './context.js';
 import { figureTitle, KIND_DASH, LINE_LEGEND } from './figures.js';
 import { finalSecondMoment, IsingFixedCouplingChain, isingModelLaw } from './ising-theory.js';
@@ -90,7 +89,7 @@ export const fig1a = defineExperiment<null>({
   async analyse(context, [point]) {
     const { run } = point;
     const chains = run.spec.chains;
-    const table = readTrajectoryTable(run.trajectoriesFile!);
+    const table = run.trajectories!;
     const chain = numericColumn(table, 'chain');
     const generation = numericColumn(table, 'generation');
     const m = numericColumn(table, 'm');

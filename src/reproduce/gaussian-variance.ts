@@ -19,7 +19,6 @@ import {
   markdownTable,
   meanEstimate,
   numericColumn,
-  readTrajectoryTable,
   testedClaim,
   varianceEstimate,
   zTestP,
@@ -75,7 +74,7 @@ export const gaussianVariance = defineExperiment<GaussianMeta>({
       const collapseRun = runs.find((r) => r.meta.estimator === estimator && r.meta.purpose === 'collapse')!.run;
       const drift = gaussianTheory.logVarianceDrift(SAMPLES, estimator);
       const stepVariance = gaussianTheory.logVarianceStepVariance(SAMPLES);
-      const table = readTrajectoryTable(driftRun.trajectoriesFile!);
+      const table = driftRun.trajectories!;
       const generation = numericColumn(table, 'generation');
       const variance = numericColumn(table, 'var');
       const byTime = times.map(() => [] as number[]);

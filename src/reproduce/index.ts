@@ -14,7 +14,6 @@ import { SCHEMA_VERSION } from '../io/provenance.js';
 import { STREAM_VERSION } from '../rng/streams.js';
 import {
   ENSEMBLE_SIZES,
-  ReproduceContext,
   type ChainsOf,
   type EnsembleKind,
   type Experiment,
@@ -27,6 +26,7 @@ import {
   type ReproduceResult,
   type ReproduceSettings,
 } from './context.js';
+import { ReproduceContext } from './disk-context.js';
 
 export type { ExperimentCost, ExperimentRecord, PlannedPoint, ReproduceResult } from './context.js';
 import { coupling } from './coupling.js';

@@ -20,7 +20,6 @@ import {
   meanEstimate,
   mitigationFlags,
   numericColumn,
-  readTrajectoryTable,
   testedClaim,
   zTestP,
   type Claim,
@@ -107,7 +106,7 @@ export const relaxation = defineExperiment<RelaxationMeta>({
       const { configuration } = meta;
       const loop = loopOf(configuration);
       const exact = exactRelaxation(loop, GENERATIONS);
-      const table = readTrajectoryTable(run.trajectoriesFile!);
+      const table = run.trajectories!;
       const generation = numericColumn(table, 'generation');
       const p = numericColumn(table, 'p');
       const byTime = new Map<number, number[]>(times.map((t) => [t, []]));

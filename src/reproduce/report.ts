@@ -8,6 +8,14 @@ import { ALPHA, ENSEMBLE_SIZES, fmt, fmtP, markdownTable, SOURCES, type Claim, t
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** The columns of a table of claims (REPORT.md's, and the browser explorer's reproduce tab). */
+export const CLAIM_COLUMNS = ['experiment', 'claim', 'source', 'our number [95 %]', 'prediction', 'p', 'verdict'] as const;
+
+/** A claim's cells under CLAIM_COLUMNS, as text. */
+export function claimCells(claim: Claim): string[] {
+  return [claim.experiment, claim.claim, claim.source, claim.measured, claim.prediction, claim.pValue === null ? '—' : fmtP(claim.pValue), claim.verdict];
+}
+
 export const ORIGIN_HEADINGS: Readonly<Record<ClaimOrigin, string>> = {
   paper: `The paper's claims — ${SOURCES.prl}`,
   published: 'Claims of other publications',
@@ -61,8 +69,8 @@ export function reportMarkdown(result: ReproduceResult): string {
       `### ${ORIGIN_HEADINGS[origin]}`,
       '',
       markdownTable(
-        ['experiment', 'claim', 'source', 'our number [95 %]', 'prediction', 'p', 'verdict'],
-        mine.map((claim) => [claim.experiment, escapeCell(claim.claim), escapeCell(claim.source), escapeCell(claim.measured), escapeCell(claim.prediction), claim.pValue === null ? '—' : fmtP(claim.pValue), `**${claim.verdict}**`]),
+        CLAIM_COLUMNS,
+        mine.map((claim) => claimCells(claim).map((cell, i) => (i === CLAIM_COLUMNS.length - 1 ? `**${cell}**` : escapeCell(cell)))),
       ),
     );
   }

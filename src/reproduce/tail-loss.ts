@@ -4,6 +4,7 @@
  * number of survivors is exact (each category against the rest is two-allele
  * Wright–Fisher); a sharper decoder (temperature < 1, top-k, top-p) should lose them faster.
  */
+import type { Table } from 'apache-arrow';
 import { parseInitialLaw } from '../families/categorical/index.js';
 import {
   ALPHA,
@@ -16,7 +17,6 @@ import {
   markdownTable,
   meanEstimate,
   numericColumn,
-  readTrajectoryTable,
   testedClaim,
   upperP,
   zTestP,
@@ -40,8 +40,7 @@ const DECODERS = [
 ] as const;
 
 /** Survivors of every chain at generations 0, EVERY, …, GENERATIONS; a chain that stopped (one survivor left) keeps its last value. */
-function survivorsByGeneration(path: string, chains: number, first: number): Float64Array[] {
-  const table = readTrajectoryTable(path);
+function survivorsByGeneration(table: Table, chains: number, first: number): Float64Array[] {
   const chain = numericColumn(table, 'chain');
   const generation = numericColumn(table, 'generation');
   const survivors = numericColumn(table, 'survivors');
@@ -85,7 +84,7 @@ export const tailLoss = defineExperiment<TailLossMeta>({
     const estimates = new Map<string, MeanEstimate[]>();
     const plotted: Record<string, unknown>[] = [];
     for (const { meta, run } of runs) {
-      const grid = survivorsByGeneration(run.trajectoriesFile!, chains, 0);
+      const grid = survivorsByGeneration(run.trajectories!, chains, 0);
       const series = grid.map((values) => meanEstimate(values));
       estimates.set(meta.decoder.name, series);
       series.forEach((estimate, k) => plotted.push({ generation: times[k], survivors: estimate.mean, lower: estimate.lower, upper: estimate.upper, decoder: meta.decoder.label, kind: 'simulation' }));

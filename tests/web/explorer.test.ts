@@ -5,11 +5,14 @@
  * this run). Skipped with the reason where Chromium or a display is absent, unless
  * COLLAPSE_SIM_REQUIRE_BACKENDS names `chromium` (CI does): then those absences fail.
  *
- * The page must load with no console error, run Bernoulli M = 100 with 10⁴ chains on WebGL2
- * and on the CPU fallback (a browser without WebGL2 or WebGPU), and its Arrow download must
- * hold the rows `collapse-sim run --backend reference` writes, with the same provenance but
- * for the backend, the device and the machine; a bad control gets a message beside it; a screenshot of the
- * running page is saved.
+ * The page must load with no console error, run Bernoulli M = 100 with 10⁴ chains on WebGL2,
+ * on WebGPU (SwiftShader) and on the CPU fallback (a browser without WebGL2 or WebGPU), its
+ * engines in workers, and its Arrow download must hold the rows `collapse-sim run --backend
+ * reference` writes, with the same provenance but for the backend, the device and the
+ * machine (the GPU runs begin on the CPU while the kernel compiles: the provenance must say
+ * which chains ran where); the trajectories download must be the CLI's; the reproduce tab
+ * must show the claims `collapse-sim reproduce` computes at the same --chains and --seed; a
+ * bad control gets a message beside it; a screenshot of the running page is saved.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +22,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { startExplorerServer, type ExplorerServer } from '../../src/cli/serve-command.js';
 import { readRunTable } from '../../src/io/read-table.js';
 import type { Provenance } from '../../src/io/provenance.js';
+import type { Claim } from '../../src/reproduce/context.js';
 import { REQUIRED_BACKENDS } from '../gpu/backends-under-test.js';
 import { cliIn, temporaryDirectory } from '../helpers.js';
 
@@ -47,8 +51,8 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
   const REFERENCE_FILE = (): string => join(directory, 'cli', 'collapse-times.arrow');
 
   /** Every column of a chain table, as plain arrays. */
-  function columnsOf(path: string): { provenance: Provenance; rows: Record<string, unknown[]> } {
-    const { table, provenance } = readRunTable(path, { kind: 'chains' });
+  function columnsOf(path: string, kind: 'chains' | 'trajectories' = 'chains'): { provenance: Provenance; rows: Record<string, unknown[]> } {
+    const { table, provenance } = readRunTable(path, { kind });
     const rows: Record<string, unknown[]> = {};
     for (const field of table.schema.fields) rows[field.name] = Array.from(table.getChild(field.name)!.toArray() as ArrayLike<unknown>);
     return { provenance, rows };
@@ -59,6 +63,8 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
    * and the machine the file was made on (a browser describes its own, see web/build.mjs).
    */
   const withoutBackend = (provenance: Provenance): unknown => ({ ...provenance, backend: null, device: null, machine: null, config: { ...provenance.config, backend: null } });
+  /** The provenance without the machine (the device names the CPU, which a browser does not). */
+  const withoutMachine = (provenance: Provenance): unknown => ({ ...provenance, device: null, machine: null });
 
   async function openPage(args: readonly string[]): Promise<{ page: Page; errors: string[]; downloads: string }> {
     const browser = await puppeteer.launch({
@@ -175,8 +181,8 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     expect(errors).toEqual([]);
   });
 
-  it('animates the recorded trajectories of a run with --trajectories, and puts the flag in the command', async () => {
-    const { page, errors } = await openPage([]);
+  it('animates the recorded trajectories of a run with --trajectories, puts the flag in the command, and downloads the trajectories file collapse-sim run writes', async () => {
+    const { page, errors, downloads } = await openPage([]);
     await setOption(page, 'chains', '200');
     await setOption(page, 'trajectories', 'every:1,chains:5');
     await setOption(page, 'backend', 'cpu');
@@ -187,6 +193,20 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     const drawn = Number(await page.$eval('#trajectories', (e) => (e as HTMLElement).dataset['drawn']));
     expect(drawn).toBeGreaterThan(5);
     expect(await page.$eval('#trajectories', (e) => e.textContent)).toContain('Trajectories of p for 5 chains');
+    // Both files are `collapse-sim run`'s for the same flags: rows, and provenance but for the machine.
+    await page.click('#download-trajectories');
+    const trajectories = columnsOf(await downloadedFile(downloads, 'collapse-times.trajectories.arrow'), 'trajectories');
+    await page.click('#download-arrow');
+    const chains = columnsOf(await downloadedFile(downloads, 'collapse-times.arrow'));
+    const cli = join(directory, 'cli-trajectories');
+    mkdirSync(cli);
+    const result = cliIn(cli)(['run', '--chains', '200', '--trajectories', 'every:1,chains:5', '--batch-size', '1000', '--backend', 'reference', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const cliTrajectories = columnsOf(join(cli, 'collapse-times.trajectories.arrow'), 'trajectories');
+    expect(trajectories.rows['chain']).toHaveLength(drawn);
+    expect(trajectories.rows).toEqual(cliTrajectories.rows);
+    expect(withoutMachine(trajectories.provenance)).toEqual(withoutMachine(cliTrajectories.provenance));
+    expect(chains.rows).toEqual(columnsOf(join(cli, 'collapse-times.arrow')).rows);
     expect(errors).toEqual([]);
   });
 
@@ -198,14 +218,62 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     expect(statusAtScreenshot).toMatch(/^Running: \d+ of 10000 chains/);
     expect(readFileSync(screenshot).subarray(1, 4).toString()).toBe('PNG');
     expect(statSync(screenshot).size).toBeGreaterThan(10_000);
-    expect(await page.$eval('#engine', (e) => e.textContent)).toMatch(/^Backend: webgl2 on .*\(browser\)$/);
+    // The CPU computes the first batches while WebGL2 compiles its kernel (the same bits), then WebGL2 takes the rest.
+    expect(await page.$eval('#engine', (e) => e.textContent)).toMatch(/^Backend: reference on float64 TypeScript .*, then webgl2 on .*\(browser\) \(the CPU computes/);
     expect(await page.$eval('#command', (e) => e.textContent)).toBe('collapse-sim run --family bernoulli --batch-size 1000 --backend headlessgl');
     const downloaded = columnsOf(file);
-    expect(downloaded.provenance.backend).toBe('webgl2');
+    // The provenance says which engine computed which chains: both, at a batch boundary, or
+    // WebGL2 alone had it compiled before the CPU's first batch.
+    if (downloaded.provenance.backend === 'webgl2') expect(downloaded.provenance.device).toMatch(/\(browser\)$/);
+    else {
+      expect(downloaded.provenance.backend).toBe('reference+webgl2');
+      const [, cpuEnd, gpuFirst] = /^float64 TypeScript on 1 thread \(.*\) for chains 0…(\d+); .*\(browser\) for chains (\d+)…9999$/.exec(downloaded.provenance.device) ?? [];
+      expect(Number(gpuFirst)).toBe(Number(cpuEnd) + 1);
+      expect(Number(gpuFirst) % 1000).toBe(0);
+    }
+    expect(await page.$eval('#status', (e) => e.textContent)).toContain(`on ${downloaded.provenance.backend}`);
     // Its configuration is the command shown: `collapse-sim run --config` reruns it to the same rows.
     expect(downloaded.provenance.config.backend).toBe('headlessgl');
     expect(withoutBackend(downloaded.provenance)).toEqual(withoutBackend(reference.provenance));
     expect(downloaded.rows).toEqual(reference.rows);
+    expect(errors).toEqual([]);
+  });
+
+  it('stops a run from the page while the GPU compiles and while it runs: nothing to download, and Run works again', async () => {
+    const { page, errors } = await openPage(['--use-angle=gl']);
+    await setOption(page, 'samples', '100');
+    await setOption(page, 'chains', '10000');
+    await setOption(page, 'backend', 'webgl2');
+    // Early (workers opening, the kernel compiling: the GPU worker is ended) and later (between calls).
+    for (const after of [1000, 3000]) {
+      await page.evaluate(() => document.getElementById('run')!.click());
+      await new Promise((r) => setTimeout(r, after));
+      await page.click('#stop');
+      await page.waitForFunction(() => document.getElementById('status')!.dataset['state'] !== 'running' && document.getElementById('status')!.dataset['state'] !== 'starting', { timeout: 120_000, polling: 100 });
+      expect(await page.$eval('#status', (e) => e.textContent)).toBe('Stopped: nothing to download from an unfinished run.');
+      expect(await page.$eval('#download-arrow', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+      expect(await page.$eval('#run', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('runs Bernoulli M = 100, 10⁴ chains on WebGPU (SwiftShader here) in its worker: the Arrow download holds the CLI reference path\'s rows', async (context) => {
+    // Chromium offers WebGPU on Linux behind this flag; its adapter here is SwiftShader's Vulkan on the CPU.
+    const { page, errors, downloads } = await openPage(['--enable-unsafe-webgpu']);
+    const adapter = await page.evaluate('(async () => navigator.gpu === undefined ? "no navigator.gpu" : (await navigator.gpu.requestAdapter()) === null ? "no WebGPU adapter" : null)()');
+    if (adapter !== null) {
+      if (required) throw new Error(`Chromium is required (COLLAPSE_SIM_REQUIRE_BACKENDS names chromium) and offers ${adapter} with --enable-unsafe-webgpu`);
+      context.skip(`Chromium here offers ${adapter} with --enable-unsafe-webgpu`);
+    }
+    const { file } = await runOnPage(page, downloads, 'webgpu');
+    expect(await page.$eval('#command', (e) => e.textContent)).toBe('collapse-sim run --family bernoulli --batch-size 1000 --backend webgpu');
+    const downloaded = columnsOf(file);
+    // WebGPU computed chains (all of them, or those after the CPU's head start): its rows are the reference's bits.
+    expect(downloaded.provenance.backend).toMatch(/^(reference\+)?webgpu$/);
+    // The adapter as the browser names it (SwiftShader here; another Vulkan driver may be chosen elsewhere).
+    expect(downloaded.provenance.device).toMatch(/\(browser\)( for chains \d+…9999)?$/);
+    expect(downloaded.rows).toEqual(reference.rows);
+    expect(withoutBackend(downloaded.provenance)).toEqual(withoutBackend(reference.provenance));
     expect(errors).toEqual([]);
   });
 
@@ -230,6 +298,39 @@ describe.runIf(absent === null || required)('the browser explorer in Chromium', 
     const exported = cliIn(join(directory, 'cli'))(['export', 'from-page.arrow', '--to', 'parquet', '--out', 'exported.parquet']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(readFileSync(parquet).equals(readFileSync(join(directory, 'cli', 'exported.parquet')))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('reproduces Fig. 1 live: the claims, numbers, intervals and verdicts of collapse-sim reproduce at the same chains and seed, and its four figures', async () => {
+    const { page, errors } = await openPage([]);
+    await page.click('#tab-reproduce');
+    expect(await page.$eval('#explore', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await page.$eval('#reproduce-chains', (input) => {
+      (input as HTMLInputElement).value = '1';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(await page.$eval('#reproduce-error', (e) => e.textContent)).toMatch(/^--chains must be .*2/);
+    await page.$eval('#reproduce-chains', (input) => {
+      (input as HTMLInputElement).value = '100';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    const command = await page.$eval('#reproduce-command', (e) => e.textContent!);
+    expect(command).toBe('collapse-sim reproduce --only fig1a,fig1b,fig1c,fig1d --chains 100 --seed 0 --backend reference');
+    await page.click('#reproduce-run');
+    await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.getElementById('reproduce-status')!.dataset['state']!), { timeout: 600_000, polling: 500 });
+    const done = await page.$eval('#reproduce-status', (e) => e.textContent!);
+    expect(done).toMatch(/^Done: 46 points, 100 chains each/);
+    console.info(`tests/web: the reproduce tab: ${done}`);
+    const shown = await page.$$eval('#reproduce-claims tbody tr', (rows) => rows.map((row) => Array.from((row as HTMLTableRowElement).cells, (cell) => cell.textContent)));
+    // The command shown, run by the CLI (its reference path: the same bits as the page's CPU workers).
+    const result = cliIn(directory)([...command.split(' ').slice(1), '--out-dir', 'reproduction', '--json', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const { claimCells } = await import('../../src/reproduce/report.js');
+    const cli = (JSON.parse(result.stdout) as { experiments: { claims: Claim[] }[] }).experiments.flatMap((experiment) => experiment.claims);
+    expect(cli.length).toBeGreaterThan(0);
+    expect(shown).toEqual(cli.map(claimCells));
+    const figures = await page.$$eval('#reproduce-figures .figure', (views) => views.map((view) => [view.id, view.querySelector('svg') !== null]));
+    expect(figures).toEqual(['fig1a-trajectories', 'fig1b-convergence-time', 'fig1c-polarisation-probability', 'fig1d-final-vs-initial'].map((name) => [`figure-${name}`, true]));
     expect(errors).toEqual([]);
   });
 

@@ -117,6 +117,22 @@ export class GpuEngine implements Engine {
     }
   }
 
+  /**
+   * Compiles the kernel `spec` runs on, which its first batch would otherwise wait for (a
+   * browser's shader compiler may take seconds): a page computes its first batches on the CPU
+   * meanwhile. False for the weights pipeline, whose kernels compile as it runs.
+   */
+  async prepare(spec: RunSpec): Promise<boolean> {
+    const route = await gpuRouteFor(spec, this.opened.backend);
+    if (typeof route === 'string') throw new UsageError(route);
+    if (route.kind === 'pipeline') return false;
+    const model = createFamilyModel(spec);
+    const style = PHILOX_STYLE_BY_BACKEND[this.opened.backend];
+    if (route.kind === 'host-fit') await this.runnerFor(hostFitRecipe(this.opened.backend, spec, route.plan(spec, model, style)));
+    else await this.runnerFor(chainKernelRecipe(this.opened.backend, spec, route.plan({ spec, model, style })));
+    return true;
+  }
+
   private async runnerFor(recipe: KernelRecipe): Promise<KernelRunner> {
     const key = `${recipe.source}\u0000${JSON.stringify(recipe.constants.map((value) => (typeof value === 'number' ? value : Array.from(value))))}`;
     let runner = this.runners.get(key);

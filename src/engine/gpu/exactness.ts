@@ -2,10 +2,10 @@
 import { PHILOX_STYLE_BY_BACKEND } from '../../../kernels/philox.js';
 import type { Exactness } from '../../families/family.js';
 import { createFamilyModel, type RunSpec } from '../../spec/run-spec.js';
-import type { GpuBackendName } from './names.js';
+import type { KernelBackendName } from './names.js';
 import { gpuRouteFor } from './routes.js';
 
-export async function gpuExactness(spec: RunSpec, backend: GpuBackendName): Promise<Exactness> {
+export async function gpuExactness(spec: RunSpec, backend: KernelBackendName): Promise<Exactness> {
   const route = await gpuRouteFor(spec, backend);
   if (typeof route === 'string') throw new Error(`no GPU route: ${route}`);
   const style = PHILOX_STYLE_BY_BACKEND[backend];
