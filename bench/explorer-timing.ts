@@ -4,7 +4,7 @@
  * longest the page's thread was held meanwhile (the longest "long task", > 50 ms, that
  * Chromium reports). For each build directory given, on each backend, in alternation.
  *
- *   npm run build:web && xvfb-run -a npx tsx bench/explorer-timing.ts dist/web [OTHER_BUILD …]
+ *   npm run build && npm run build:web && xvfb-run -a node dist/bench/explorer-timing.js dist/web [OTHER_BUILD …]
  *
  * Environment: COLLAPSE_SIM_CHROMIUM (default /usr/bin/chromium); EXPLORER_BACKENDS (default
  * webgl2,cpu); EXPLORER_CHAINS (default 10000); EXPLORER_REPEATS (default 1); EXPLORER_CHROMIUM_ARGS
