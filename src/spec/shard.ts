@@ -55,14 +55,21 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, raw: RawOptions): {
       if (index >= count) throw new UsageError(`--shard-count ${count}: Slurm task ${slurmId} is outside 0..${count - 1}; number the array from 0 (--array=0-${count - 1}), or pass --shard i/n`);
       return { shard: `${index}/${count}`, note: `shard ${index}/${count} from the Slurm job array (SLURM_ARRAY_TASK_ID ${slurmId}, --shard-count ${count})` };
     }
-    if (slurmCount === '1' && slurmId !== '0') {
-      // `sbatch --array=7` (a rerun of one task) is an array of one task: read as shard 0/1 it
-      // would run the whole ensemble in place of task 7's share.
+    if (slurmCount === '1') {
+      // `sbatch --array=7` (a rerun of one task, task 0 included) is an array of one task:
+      // read as shard 0/1 it would run the whole ensemble in place of that task's share.
       throw new UsageError(
-        `--shard from Slurm: an array of one task (task ${slurmId}) does not say how many shards the ensemble has: pass --shard-count n (the whole array's size; task i then runs shard i/n) or --shard i/n`,
+        `--shard from Slurm: an array of one task (task ${slurmId}) does not say how many shards the ensemble has: pass --shard-count n (the whole array's size; task i then runs shard i/n), or --shard i/n (--shard 0/1: the whole ensemble)`,
       );
     }
     const minimum = env['SLURM_ARRAY_TASK_MIN'] ?? '0';
+    const maximum = env['SLURM_ARRAY_TASK_MAX'];
+    if (maximum !== undefined && Number(maximum) - Number(minimum) + 1 !== Number(slurmCount)) {
+      // A list or a step (--array=3,7 or 0-15:2: a rerun of some tasks) numbers no ensemble's shards.
+      throw new UsageError(
+        `--shard from Slurm: the array's tasks ${minimum}..${maximum} are not ${slurmCount} consecutive numbers (a list or a step, as a rerun of some tasks makes): pass --shard-count n (the whole array's size; task i then runs shard i/n), or --shard i/n`,
+      );
+    }
     const index = parseNumber(slurmId, 'shard (SLURM_ARRAY_TASK_ID)', { min: 0, integer: true }) - parseNumber(minimum, 'shard (SLURM_ARRAY_TASK_MIN)', { min: 0, integer: true });
     const count = parseNumber(slurmCount, 'shard (SLURM_ARRAY_TASK_COUNT)', { min: 1, max: MAX_SHARDS, integer: true });
     if (index < 0 || index >= count) {

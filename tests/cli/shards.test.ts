@@ -91,6 +91,13 @@ describe('sharded runs', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     const rerunTable = tableFromIPC(readFileSync(join(cwd, 'collapse-times.shard-0002-of-0003.arrow')));
     expect(Array.from(rerunTable.getChild('chain')!.toArray())).toEqual(Array.from({ length: 30 }, (_, i) => 60 + i));
+    // Task 0 alone, and a list of tasks (`sbatch --array=0,2`), likewise.
+    const zeroAlone = cli(args, cwd, { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '0', SLURM_ARRAY_TASK_COUNT: '1' });
+    expect(zeroAlone.code).toBe(2);
+    expect(zeroAlone.stderr).toMatch(/^collapse-sim: --shard from Slurm: an array of one task \(task 0\)/);
+    const list = cli(args, cwd, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '2' });
+    expect(list.code).toBe(2);
+    expect(list.stderr).toMatch(/^collapse-sim: --shard from Slurm: the array's tasks 0\.\.2 are not 2 consecutive numbers/);
     const beyond = cli([...args, '--shard-count', '2'], cwd, alone);
     expect(beyond.code).toBe(2);
     expect(beyond.stderr).toMatch(/^collapse-sim: --shard-count 2: Slurm task 2 is outside 0\.\.1; number the array from 0/);
