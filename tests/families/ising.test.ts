@@ -98,11 +98,12 @@ describe('ising fits', () => {
     expect(ising.outcome(state)).toBe(-1);
   });
 
-  it('at fixed θ₂ the θ₁-only law (a few exps) is the exp-per-level law to rounding, and hands over where weights span e^600', () => {
+  it('at fixed θ₂ the θ₁-only law (a few exps) is the exp-per-level law to rounding, and hands over where weights span e^700', () => {
     const moments = (): Moments => ({ logNormaliser: NaN, meanM: NaN, meanPair: NaN, varM: NaN, covariance: NaN, varPair: NaN });
-    // Spins across the anchor spacing of 4; couplings on both scales and signs; θ₁ from 0 to
-    // beyond the hand-over (|2θ₁N| ≥ 600), where both must be the same computation.
-    for (const [spins, scale, theta2] of [[1, 'mean-field', 0.5], [4, 'mean-field', 0], [7, 'unscaled', -0.3], [20, 'mean-field', 1.5], [64, 'mean-field', -2], [30, 'unscaled', 45]] as const) {
+    // Spins across the anchor spacing of 4, up to where the binomial alone spans ~e^300;
+    // couplings on both scales and signs; θ₁ from 0 to beyond the hand-over (weights spanning
+    // e^700), where both must be the same computation.
+    for (const [spins, scale, theta2] of [[1, 'mean-field', 0.5], [4, 'mean-field', 0], [7, 'unscaled', -0.3], [20, 'mean-field', 1.5], [64, 'mean-field', -2], [30, 'unscaled', 45], [300, 'mean-field', 3], [500, 'mean-field', -1]] as const) {
       const levels = new IsingLevels(spins, scale);
       const fixed = new FixedCouplingLaw(levels, theta2);
       const exact = new Float64Array(spins + 1);
@@ -111,10 +112,16 @@ describe('ising fits', () => {
         const a = levels.distribution(theta1, theta2, exact, moments());
         const b = fixed.distribution(theta1, fast, moments());
         const label = `N=${spins} ${scale} θ₂=${theta2} θ₁=${theta1}`;
-        // A tiny P(u) = exp(x) carries the rounding of its exponent x in either way: relative error ~ |x|·ε.
+        // P(u) = exp(x) carries the rounding of the terms of its exponent x either way: relative
+        // error ~ ε × their size (ln C(N, u), θ₂·pair, θ₁·m and the normaliser), which can be far
+        // more than |ln P(u)|. And no weight underflows to 0 where the exp-per-level law keeps it.
+        let logNormaliser = -Infinity;
+        for (let u = 0; u <= spins; u++) logNormaliser = Math.max(logNormaliser, levels.logMultiplicity[u] + theta1 * levels.magnetisation[u] + theta2 * levels.pair[u]);
         for (let u = 0; u <= spins; u++) {
-          const tolerance = 16 * (1 + Math.abs(Math.log(exact[u]))) * Number.EPSILON * exact[u];
+          const terms = Math.abs(levels.logMultiplicity[u]) + Math.abs(theta2 * levels.pair[u]) + Math.abs(theta1 * levels.magnetisation[u]) + Math.abs(logNormaliser);
+          const tolerance = 16 * (1 + terms) * Number.EPSILON * exact[u];
           expect(Math.abs(fast[u] - exact[u]), `${label} P(${u})`).toBeLessThanOrEqual(exact[u] === 0 ? Number.MIN_VALUE : tolerance);
+          if (exact[u] > 0) expect(fast[u], `${label} P(${u}) > 0`).toBeGreaterThan(0);
         }
         expect(Math.abs(b.meanM - a.meanM), `${label} E[m]`).toBeLessThanOrEqual(64 * Number.EPSILON * spins);
         expect(Math.abs(b.varM - a.varM), `${label} Var m`).toBeLessThanOrEqual(1e-12 * Math.max(a.varM, 1e-300) + 64 * Number.EPSILON * spins * spins * 1e-16);

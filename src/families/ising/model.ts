@@ -164,8 +164,12 @@ export class IsingLevels {
   }
 }
 
-/** Largest |log| a weight may span before the fixed-coupling evaluation hands over to exps. */
-const FIXED_COUPLING_SPAN = 600;
+/**
+ * Largest span of log weights (θ₂'s part plus 2|θ₁|N) the fixed-coupling evaluation takes:
+ * every weight is then at least e^−700, a normal float64, so none underflows to 0 (the
+ * exp-per-level law keeps weights down to e^−745).
+ */
+const FIXED_COUPLING_SPAN = 700;
 /** Every ANCHOR-th power of exp(−2|θ₁|) comes from exp itself, so no power carries more than a few roundings. */
 const ANCHOR = 4;
 
@@ -174,13 +178,16 @@ const ANCHOR = 4;
  * few times per chain and generation. P(u) ∝ b(u)·exp(2θ₁u) with b(u) = C(N, u)·exp(θ₂·pair)
  * computed once, so an evaluation takes ⌊N/4⌋ + 1 exps instead of N + 1: the powers
  * exp(−2|θ₁|k) come from exp at k = 1 and every fourth k, and from at most three products
- * in between (a few ulps, where N + 1 separate exps give one). Weights span more than e^600 (huge θ₁
- * or θ₂) go back to IsingLevels.distribution.
+ * in between. Each P(u) then carries a few ulps more than the exp-per-level law's rounding,
+ * which is itself ~ε times the size of the exponents combined (not of ln P(u), which can be
+ * far smaller). Weights spanning more than e^700 (huge N, θ₁ or θ₂) go back to
+ * IsingLevels.distribution.
  */
 export class FixedCouplingLaw {
   private readonly base: Float64Array;
   private readonly logBaseMax: number;
   private readonly usable: boolean;
+  private readonly baseSpan: number;
   private readonly powers: Float64Array;
 
   constructor(
@@ -196,7 +203,8 @@ export class FixedCouplingLaw {
       smallest = Math.min(smallest, logBase[u]);
     }
     this.logBaseMax = largest;
-    this.usable = Number.isFinite(largest) && largest - smallest < FIXED_COUPLING_SPAN;
+    this.baseSpan = largest - smallest;
+    this.usable = Number.isFinite(largest) && this.baseSpan < FIXED_COUPLING_SPAN;
     this.base = logBase.map((value) => Math.exp(value - largest));
     this.powers = new Float64Array(levels.count);
   }
@@ -206,8 +214,8 @@ export class FixedCouplingLaw {
     const { levels, base, powers } = this;
     const spins = levels.spins;
     const step = -2 * Math.abs(theta1);
-    if (!this.usable || !(step * spins > -FIXED_COUPLING_SPAN)) return levels.distribution(theta1, this.theta2, probabilities, into);
-    // powers[k] = exp(step·k) ≤ 1: no overflow, and underflow only where exp underflows too.
+    if (!this.usable || !(step * spins > this.baseSpan - FIXED_COUPLING_SPAN)) return levels.distribution(theta1, this.theta2, probabilities, into);
+    // powers[k] = exp(step·k) ≤ 1 and base[u] ≤ 1: no overflow, and their products ≥ e^−700.
     powers[0] = 1;
     for (let k = 1; k <= spins; k++) {
       const within = k % ANCHOR;
