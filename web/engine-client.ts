@@ -307,14 +307,18 @@ async function runOn(spec: RunSpec, signal: AbortSignal, callbacks: EnsembleCall
   };
 
   const gpuRan = onGpu();
-  await allOf([onCpu, gpuRan]);
-  // A CPU worker opened for nothing (a GPU ran everything) is closed with the others.
-  void cpuOpening.then(
-    (opened) => {
-      if (typeof opened !== 'string' && !workers.includes(opened)) void opened.close();
-    },
-    () => undefined,
-  );
+  try {
+    await allOf([onCpu, gpuRan]);
+  } finally {
+    // A CPU worker opened for nothing (a GPU ran everything, or the run stopped or failed
+    // before it was wanted) is closed here: runEnsemble closes only those in `workers`.
+    void cpuOpening.then(
+      (opened) => {
+        if (typeof opened !== 'string' && !workers.includes(opened)) void opened.close();
+      },
+      () => undefined,
+    );
+  }
   if (!(await gpuRan)) {
     if (!cpuAllowed) throw new UsageError(`no backend can run this configuration here: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
     // No GPU: the CPU runs the whole ensemble (or has already, with its head start).
