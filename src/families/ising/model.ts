@@ -431,12 +431,13 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
     state[P_UP] = pUp;
   };
 
-  const setFromTheta = (state: Float64Array, theta1: number, theta2: number): void => {
+  /** `fitted`: the moments of the law at (θ₁, θ₂), already in the state's levels (a fit's). */
+  const setFromTheta = (state: Float64Array, theta1: number, theta2: number, fitted?: Moments): void => {
     if (theta2 === 0) {
       setIndependent(state, 1 / (1 + Math.exp(-2 * theta1)));
       return;
     }
-    const moments = levels.distribution(theta1, theta2, state.subarray(LEVELS));
+    const moments = fitted ?? levels.distribution(theta1, theta2, state.subarray(LEVELS));
     state[THETA1] = theta1;
     state[THETA2] = theta2;
     state[MEAN_M] = moments.meanM / spins;
@@ -599,15 +600,8 @@ function createModel(params: IsingParams, loop: LoopConfig): FamilyModel {
       }
       const targetPair = levels.pairOfSquare(sumSquares / n);
       const [theta1, theta2] = newtonFit(levelLaw, targetM, targetPair, c, learnTheta2, warmStart(state), state.subarray(LEVELS), fitScratch);
-      if (theta2 === 0) {
-        setIndependent(state, 1 / (1 + Math.exp(-2 * theta1)));
-      } else {
-        // newtonFit left the law at (θ₁, θ₂) in the state and its moments in the scratch.
-        state[THETA1] = theta1;
-        state[THETA2] = theta2;
-        state[MEAN_M] = fitScratch.current.meanM / spins;
-        state[P_UP] = NaN;
-      }
+      // newtonFit left the law at (θ₁, θ₂) in the state and its moments in the scratch.
+      setFromTheta(state, theta1, theta2, fitScratch.current);
     },
     isCollapsed: isPolarised,
     ...absorbedUnlessMitigated(loop, isPolarised),
