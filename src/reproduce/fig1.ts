@@ -223,6 +223,7 @@ export const fig1b = defineExperiment<Fig1bMeta>({
     const allWithin = points.every((p) => p.withinBound);
     const worst = points.reduce((a, b) => (b.distance > a.distance ? b : a));
     const meanLimit = 2 * Math.LN2;
+    const curveNames = [LIMIT, ...points.map((p) => `N = ${p.spins}, M = ${p.samples}`)];
     const palette = ['#1f77b4', '#aec7e8', '#17becf', '#ff7f0e', '#ffbb78', '#d62728', '#2ca02c', '#98df8a', '#9467bd'];
     const spec: TopLevelSpec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -233,7 +234,9 @@ export const fig1b = defineExperiment<Fig1bMeta>({
       ),
       width: 560,
       height: 340,
-      data: { values: curves },
+      data: { values: [...curves.filter((row) => row.curve !== LIMIT), ...curves.filter((row) => row.curve === LIMIT)] },
+      // The limit is drawn last, on top of the nine curves it predicts, and keyed dashed:
+      // colour and dash encode the same field, so Vega-Lite merges them into one legend.
       mark: { type: 'line', strokeWidth: 1.5 },
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'τ / (N·M)  (generations per copy)', scale: { domain: [0, 6] } },
@@ -242,10 +245,17 @@ export const fig1b = defineExperiment<Fig1bMeta>({
           field: 'curve',
           type: 'nominal',
           title: null,
-          scale: { domain: [LIMIT, ...points.map((p) => `N = ${p.spins}, M = ${p.samples}`)], range: ['#000000', ...palette] },
+          scale: { domain: curveNames, range: ['#000000', ...palette] },
           legend: { ...LINE_LEGEND, orient: 'bottom-right' },
         },
-        strokeDash: { field: 'kind', type: 'nominal', legend: null, scale: { domain: [...KIND_DASH.domain], range: KIND_DASH.range.map((d) => [...d]) } },
+        strokeDash: {
+          field: 'curve',
+          type: 'nominal',
+          title: null,
+          scale: { domain: curveNames, range: curveNames.map((name) => [...KIND_DASH.range[name === LIMIT ? 1 : 0]]) },
+          legend: { ...LINE_LEGEND, orient: 'bottom-right' },
+        },
+        strokeWidth: { condition: { test: `datum.curve === '${LIMIT}'`, value: 2.2 }, value: 1.5 },
       },
     };
     const figures = await context.figure('fig1b-convergence-time', spec);

@@ -113,6 +113,8 @@ export const relaxation = defineExperiment<RelaxationMeta>({
       for (let i = 0; i < table.numRows; i++) byTime.get(generation[i])?.push(p[i]);
       const pValues: number[] = [];
       let missing = 0;
+      // Every chain starts at p₀: the simulated line starts there too, not at the first record.
+      plotted.push({ t: 0, value: START_P, configuration: configuration.label, kind: 'simulation' });
       for (const t of times) {
         const values = Float64Array.from(byTime.get(t)!);
         missing += chains - values.length;
@@ -154,7 +156,7 @@ export const relaxation = defineExperiment<RelaxationMeta>({
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: figureTitle(
         'Relaxation towards the stationary law from p₀ = 0.9 (truth p* = 0.3)',
-        [`Bernoulli, M = ${SAMPLES}; ${chains} chains per configuration, recorded every ${EVERY} generations; solid: simulated mean with 95 % band; dashed: exact E[p_t] of the finite chain`, context.captionLine()],
+        [`Bernoulli, M = ${SAMPLES}; ${chains} chains per configuration, recorded every ${EVERY} generations; dots joined by solid lines: simulated mean at each record, with 95 % band; dashed: exact E[p_t] of the finite chain`, context.captionLine()],
         760,
       ),
       width: 560,
@@ -170,6 +172,16 @@ export const relaxation = defineExperiment<RelaxationMeta>({
             color: { field: 'configuration', type: 'nominal', title: 'mitigation', sort: CONFIGURATIONS.map((c) => c.label), legend: { ...LINE_LEGEND, orient: 'right' } },
             strokeDash: { field: 'kind', type: 'nominal', title: 'line', scale: { domain: [...KIND_DASH.domain], range: KIND_DASH.range.map((d) => [...d]) }, legend: dashLegend('right') },
             detail: { field: 'kind' },
+          },
+        },
+        {
+          // Dots at the recorded generations: between them the solid line is a chord, not data.
+          transform: [{ filter: "datum.kind === 'simulation' && datum.t > 0" }],
+          mark: { type: 'point', filled: true, size: 22, opacity: 1 },
+          encoding: {
+            x: { field: 't', type: 'quantitative' },
+            y: { field: 'value', type: 'quantitative' },
+            color: { field: 'configuration', type: 'nominal', title: 'mitigation', sort: CONFIGURATIONS.map((c) => c.label), legend: { ...LINE_LEGEND, orient: 'right' } },
           },
         },
       ],

@@ -43,14 +43,23 @@ const hours = (seconds: number): string => (seconds >= 3600 ? `${fmt(seconds / 3
 export function reportMarkdown(result: ReproduceResult): string {
   const claims = result.experiments.flatMap((experiment) => experiment.claims);
   const m = result.machine;
-  const reused = result.experiments.flatMap((experiment) => experiment.points).filter((point) => point.reused).length;
+  const points = result.experiments.flatMap((experiment) => experiment.points);
+  const reused = points.filter((point) => point.reused).length;
+  // A read-back point's seconds are those its sidecar recorded when it was simulated.
+  const readBackSeconds = points.filter((point) => point.reused).reduce((total, point) => total + point.seconds, 0);
+  const simulationSeconds = points.reduce((total, point) => total + point.seconds, 0);
   const lines = [
     `# collapse-sim reproduction report (${result.full ? 'full' : 'small'} version)`,
     '',
     `Command: \`${result.command}\` — collapse-sim ${result.version}, seed ${JSON.stringify(result.seed)}, backend ${result.backend}` +
       (result.chainsOverride === null ? '' : `, ${result.chainsOverride} chains per point (--chains)`) +
       '.',
-    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. Started ${result.started}; ${result.seconds.toFixed(0)} s; ${result.chainGenerations.toExponential(3)} chain·generations in all, ${result.simulatedChainGenerations.toExponential(3)} simulated by this run${reused > 0 ? ` (${reused} points read back from an earlier run of the same configuration)` : ''}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.platform}. Started ${result.started}; ${result.seconds.toFixed(0)} s; ${result.chainGenerations.toExponential(3)} chain·generations in all, ${result.simulatedChainGenerations.toExponential(3)} simulated by this run` +
+      (reused === 0
+        ? '.'
+        : reused === points.length
+          ? ` (all ${reused} points read back from earlier runs of the same configuration, whose simulation took ${hours(simulationSeconds)} in all, as each point's sidecar records).`
+          : ` (${reused} of ${points.length} points read back from earlier runs of the same configuration, whose simulation took ${hours(readBackSeconds)} as each point's sidecar records; ${hours(simulationSeconds)} for all points).`),
     '',
     `Every verdict is a test of the simulation at level ${ALPHA}: against an exact prediction or a bound (supported unless p < ${ALPHA}), or, for a claimed effect, against its negation (supported only if p < ${ALPHA}). "Supported up to finite-size corrections" means the ensemble resolves the known O(1/N·M) or O(1/M²) distance between the exact law and the limit the claim states. A statistic that is not finite is reported as such and fails its claim. The derivations are in docs/reproduction/theory.md of the collapse-sim repository, each checked against an independent computation in tests/reproduce/theory.test.ts. Every dataset is an Arrow IPC file with its full configuration in the schema metadata: re-run or re-analyse any point with \`collapse-sim summarize|plot|export\`.`,
     '',
@@ -81,7 +90,7 @@ export function reportMarkdown(result: ReproduceResult): string {
     `Chain·generations per experiment in this run, and the full version's (--full: ${ENSEMBLE_SIZES.full.fig1.toExponential(0)} chains per point; ${ENSEMBLE_SIZES.full.motion.toExponential(0)} for the one-generation equations of motion) scaled point by point from them by chains per point; the time is this machine's simulation rate applied to it.`,
     '',
     markdownTable(
-      ['experiment', 'points', 'chains per point', 'chain·generations', 'simulation s (this run)', 'full: chain·generations', 'full: time at this rate'],
+      ['experiment', 'points', 'chains per point', 'chain·generations', 'simulation s (recorded per point)', 'full: chain·generations', 'full: time at this rate'],
       result.experiments.map((experiment) => {
         const chainCounts = Array.from(new Set(experiment.points.map((point) => point.chains)));
         return [

@@ -13,7 +13,7 @@ import { readChainTable } from '../../src/io/merge.js';
 import { STREAM_VERSION } from '../../src/rng/streams.js';
 import { ENSEMBLE_SIZES, type Claim } from '../../src/reproduce/context.js';
 import { EXPERIMENT_NAMES, planReproduction, reproduce, type ReproduceResult } from '../../src/reproduce/index.js';
-import { planMarkdown } from '../../src/reproduce/report.js';
+import { planMarkdown, reportMarkdown } from '../../src/reproduce/report.js';
 import { cliIn, P_VALUE_FLOOR, temporaryDirectory } from '../helpers.js';
 
 const describeClaim = (claim: Claim): string => `${claim.experiment}: ${claim.claim} — ${claim.measured}; ${claim.basis}`;
@@ -122,9 +122,14 @@ describe('an interrupted reproduction', () => {
       expect(resumed.chainGenerations).toBe(clean.chainGenerations);
       const claimsOf = (r: ReproduceResult) => r.experiments.flatMap((e) => e.claims);
       expect(claimsOf(resumed)).toEqual(claimsOf(clean));
+      // The report says which points were read back, and counts their recorded simulation time.
+      const machineLine = (r: ReproduceResult) => reportMarkdown(r).split('\n').find((line) => line.startsWith('Machine:'))!;
+      expect(machineLine(clean)).not.toMatch(/read back/);
+      expect(machineLine(resumed)).toMatch(new RegExp(`\\(3 of ${points.length} points read back from earlier runs .*; [0-9.]+ (s|min|h) for all points\\)\\.$`));
       // A second run reads everything back; other chains are another configuration and run again.
       const again = await reproduce({ ...settings, outDir: join(directory, 'resumed'), log: () => {} });
       expect(again.simulatedChainGenerations).toBe(0);
+      expect(machineLine(again)).toMatch(new RegExp(`\\(all ${points.length} points read back from earlier runs of the same configuration, whose simulation took [0-9.]+ (s|min|h) in all`));
       expect(claimsOf(again)).toEqual(claimsOf(clean));
       // A dataset of another stream version holds other draws for the same seed: run again.
       const dataset = join(directory, 'resumed', again.experiments[0].datasets.find((d) => !d.endsWith('.trajectories.arrow'))!);
