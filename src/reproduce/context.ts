@@ -55,7 +55,17 @@ export type Verdict = 'supported' | 'not supported' | 'supported up to finite-si
  * Whose claim it is: the PRL's, another publication's, or a prediction this project
  * derived (docs/reproduction/theory.md). The report counts them apart.
  */
-export type ClaimOrigin = 'paper' | 'published' | 'project';
+/**
+ * Chains a read-back dataset's first rows are simulated again for: the configuration key
+ * names the tool's version, not its code, and a chain's row depends on nothing but its own
+ * streams, so these rows must come out the same, cell for cell, from this build.
+ */
+export const READ_BACK_CHECK_CHAINS = 200;
+
+/** Whose claim it is; 'check': a property of the fit that holds by construction, reported apart and not counted with the claims. */
+export type ClaimOrigin = 'paper' | 'published' | 'project' | 'check';
+/** The origins in the report's order. */
+export const CLAIM_ORIGINS: readonly ClaimOrigin[] = ['paper', 'published', 'project', 'check'];
 
 export const SOURCES = {
   prl: 'Jangjoo, Di Sarra, Marsili, Roudi, Phys. Rev. Lett. 136, 197301 (2026)',

@@ -4,7 +4,8 @@
  * it back when a dataset of the same configuration is already there, so an interrupted run
  * goes on where it stopped — and figures written as SVG and PNG.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import type { TopLevelSpec } from 'vega-lite';
@@ -17,6 +18,7 @@ import type { RunSpec } from '../spec/run-spec.js';
 import {
   ENSEMBLE_SIZES,
   pointSpec,
+  READ_BACK_CHECK_CHAINS,
   resultConfiguration,
   type AnalysisContext,
   type EnsembleKind,
@@ -28,6 +30,23 @@ import {
 } from './context.js';
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+
+/** Whether the first rows of `stored` are those of `fresh`, cell for cell (NaN equal to NaN). */
+function sameLeadingRows(fresh: Table, stored: Table): boolean {
+  if (stored.numRows < fresh.numRows) return false;
+  for (const field of fresh.schema.fields) {
+    const a = fresh.getChild(field.name);
+    const b = stored.getChild(field.name);
+    if (a === null || b === null) return false;
+    for (let i = 0; i < fresh.numRows; i++) {
+      const x: unknown = a.get(i);
+      const y: unknown = b.get(i);
+      if (!(Object.is(x, y) || x === y)) return false;
+    }
+  }
+  return true;
+}
 
 export class ReproduceContext implements AnalysisContext {
   /** Chain·generations simulated by this process. */
@@ -66,9 +85,15 @@ export class ReproduceContext implements AnalysisContext {
     const sidecarPath = join(this.path('data', plan.folder), `${plan.point}.run.json`);
     const reused = this.readBack(spec, sidecarPath);
     if (reused !== null) {
-      this.settings.log(`${label}: read back from an earlier run of the same configuration (${reused.sidecar.chainGenerations.toExponential(2)} chain·generations)`);
-      this.note(plan, spec, reused.sidecar.chainGenerations, reused.sidecar.seconds, reused.run.backend, true, reused.run);
-      return reused.run;
+      const checked = Math.min(READ_BACK_CHECK_CHAINS, spec.chains);
+      if (await this.sameAsThisBuild(spec, checked, reused.run.table)) {
+        this.settings.log(
+          `${label}: read back from an earlier run of the same configuration (${reused.sidecar.chainGenerations.toExponential(2)} chain·generations; its first ${checked} chains simulated again by this build, identical)`,
+        );
+        this.note(plan, spec, reused.sidecar.chainGenerations, reused.sidecar.seconds, reused.run.backend, true, reused.run);
+        return reused.run;
+      }
+      this.settings.log(`${label}: the dataset there has the same configuration but its first ${checked} chains differ from this build's: simulated again`);
     }
     mkdirSync(this.path('data', plan.folder), { recursive: true });
     this.settings.onProgress?.(label, spec.chains, null);
@@ -102,6 +127,18 @@ export class ReproduceContext implements AnalysisContext {
     };
     this.note(plan, spec, result.simulatedChainGenerations, result.elapsedSeconds, result.backend, false, run);
     return run;
+  }
+
+  /** Simulates the first `chains` chains of `spec` again and compares them with the stored rows. */
+  private async sameAsThisBuild(spec: RunSpec, chains: number, stored: Table): Promise<boolean> {
+    const directory = mkdtempSync(join(tmpdir(), 'collapse-sim-read-back-'));
+    try {
+      const check: RunSpec = { ...spec, chains, out: join(directory, 'check.arrow'), trajectories: null, shard: null };
+      await runSimulation(check, { signal: this.settings.signal });
+      return sameLeadingRows(readChainTable(check.out).table, stored);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   }
 
   private note(plan: PointPlan, spec: RunSpec, chainGenerations: number, seconds: number, backend: string, reused: boolean, run: PointRun): void {

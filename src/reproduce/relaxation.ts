@@ -144,7 +144,7 @@ export const relaxation = defineExperiment<RelaxationMeta>({
           experiment: 'Relaxation (Bernoulli)',
           claim: `${configuration.label}, started at p₀ = ${START_P} with the truth at p* = ${TRUTH_P}: the chain relaxes to its stationary law along the exact transient of the finite chain (mean ${START_P} → ${fmt(exact.stationaryMean, 3)}, relaxation time ${exact.tvTime} generations to total variation ${TV_LEVEL}).`,
           origin: 'project',
-          source: `${SOURCES.project}; the pull towards the truth: ${SOURCES.prl}`,
+          source: configuration.l2 > 0 ? `${SOURCES.project} (L2 pulls θ towards 0, p towards ½, not towards the truth)` : `${SOURCES.project}; the pull towards the truth: ${SOURCES.prl}`,
           measured: `mean p at t = ${GENERATIONS}: ${fmtInterval(last)}`,
           prediction: `exact E[p_t] at each recorded t (${fmt(exact.means[GENERATIONS - 1], 4)} at t = ${GENERATIONS}) and the exact law at t ∈ {${LAW_TIMES.join(', ')}}`,
           pValue,

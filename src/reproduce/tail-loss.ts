@@ -135,7 +135,7 @@ export const tailLoss = defineExperiment<TailLossMeta>({
       .filter((_, k) => k % 2 === 1 || k === 0);
     const spec = bandedSeriesSpec({
       title: `Tail loss: surviving categories of a Zipf law over ${CATEGORIES} categories`,
-      subtitle: [`categorical, M = ${SAMPLES}, init zipf:1; ${chains} chains per decoder; bands: 95 %; dashed: exact E[survivors] under maximum likelihood`, context.captionLine()],
+      subtitle: [`categorical, M = ${SAMPLES}, started at a Zipf law (exponent 1); ${chains} chains per decoder; bands: 95 %; dashed: exact E[survivors] under maximum likelihood`, context.captionLine()],
       rows: plotted,
       x: { field: 'generation', title: 'generation t' },
       y: { field: 'survivors', title: 'surviving categories (mean over chains)', log: true },

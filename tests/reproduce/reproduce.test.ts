@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, type Float64 } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChainTable } from '../../src/io/merge.js';
 import { STREAM_VERSION } from '../../src/rng/streams.js';
@@ -143,6 +143,29 @@ describe('an interrupted reproduction', () => {
       const older = await reproduce({ ...settings, outDir: join(directory, 'resumed'), log: () => {} });
       expect(older.experiments.flatMap((e) => e.points).filter((p) => !p.reused).length).toBe(1);
       expect(claimsOf(older)).toEqual(claimsOf(clean));
+      // A dataset with the right configuration but rows this build does not make (here the
+      // first chain's final p changed, all else kept) is caught by simulating its first chains again.
+      const foreign = join(directory, 'resumed', again.experiments[1].datasets.find((d) => !d.endsWith('.trajectories.arrow'))!);
+      const stored = tableFromIPC(readFileSync(foreign));
+      const column = stored.schema.fields.findIndex((field) => field.name === 'final_p');
+      expect(column).toBeGreaterThanOrEqual(0);
+      const tampered = stored.batches.map((batch, b) => {
+        if (b > 0) return batch;
+        const children = batch.data.children.map((child, i) => {
+          if (i !== column) return child;
+          const values = Float64Array.from(child.values as Float64Array);
+          values[0] = values[0] === 0.5 ? 0.25 : 0.5;
+          return makeData({ type: child.type as Float64, length: child.length, nullCount: child.nullCount, nullBitmap: child.nullBitmap, data: values });
+        });
+        return new RecordBatch(stored.schema, makeData({ type: new Struct(stored.schema.fields), length: batch.numRows, nullCount: 0, children }));
+      });
+      writeFileSync(foreign, tableToIPC(new Table(stored.schema, tampered), 'file'));
+      const checkLines: string[] = [];
+      const checked = await reproduce({ ...settings, outDir: join(directory, 'resumed'), log: (line) => checkLines.push(line) });
+      expect(checkLines.filter((line) => /first \d+ chains differ from this build's: simulated again/.test(line)).length).toBe(1);
+      expect(checkLines.filter((line) => /chains simulated again by this build, identical\)/.test(line)).length).toBe(checked.experiments.flatMap((e) => e.points).length - 1);
+      expect(checked.experiments.flatMap((e) => e.points).filter((p) => !p.reused).length).toBe(1);
+      expect(claimsOf(checked)).toEqual(claimsOf(clean));
       const other = await reproduce({ ...settings, only: ['motion'], chains: 301, outDir: join(directory, 'resumed'), log: () => {} });
       expect(other.experiments[0].points.every((p) => !p.reused)).toBe(true);
     } finally {

@@ -162,6 +162,13 @@ describe('accumulate regime', () => {
       law = next;
     }
     expect(accumulateTheory.collapseProbability(3, 0.3)).toBeCloseTo(0.3 ** 3 + 0.7 ** 3, 15);
+    // t → ∞: Euler's product gives p₀q₀(1 − sin(π/√M)/(π/√M)), π²/(6M) to leading order.
+    for (const samples of [4, 100]) {
+      const x = Math.PI / Math.sqrt(samples);
+      const limit = 0.21 * (1 - Math.sin(x) / x);
+      expect(accumulateTheory.variance(samples, 0.3, 1_000_000)).toBeCloseTo(limit, 6);
+      expect(Math.abs(limit - (0.21 * Math.PI ** 2) / (6 * samples)) / limit).toBeLessThan(samples === 100 ? 0.02 : 0.3);
+    }
   });
 });
 
