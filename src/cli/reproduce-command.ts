@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXPERIMENT_NAMES, parseExperimentList, planReproduction, reproduce } from '../reproduce/index.js';
-import { headline, planMarkdown } from '../reproduce/report.js';
+import { headline, planMarkdown, verdictText } from '../reproduce/report.js';
 import { parseChoice, parseNumber, parseText } from '../spec/parse.js';
 import { BACKENDS, MAX_CHAINS } from '../spec/run-spec.js';
 import { abortOnSignals } from './run-command.js';
@@ -66,7 +66,7 @@ export async function reproduceCommand(command: Command): Promise<void> {
     const claims = result.experiments.flatMap((experiment) => experiment.claims);
     const lines = [
       `collapse-sim reproduce (${full ? 'full' : 'small'} version): ${headline(claims)}; ${result.simulatedChainGenerations.toExponential(3)} chain·generations simulated in ${result.seconds.toFixed(0)} s`,
-      ...claims.map((claim) => `  ${claim.verdict.padEnd(40)} ${claim.experiment}: ${claim.claim.length > 110 ? `${claim.claim.slice(0, 107)}…` : claim.claim}`),
+      ...claims.map((claim) => `  ${verdictText(claim).padEnd(40)} ${claim.experiment}: ${claim.claim.length > 110 ? `${claim.claim.slice(0, 107)}…` : claim.claim}`),
       `report: ${result.report}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -432,6 +432,8 @@ export interface ReproduceResult {
   /** Chain·generations of every point (read back or simulated). */
   readonly chainGenerations: number;
   readonly simulatedChainGenerations: number;
+  /** Chain·generations simulated again to check read-back datasets (not counted above). */
+  readonly readBackCheckChainGenerations: number;
   readonly experiments: readonly ExperimentRecord[];
   readonly report: string;
 }

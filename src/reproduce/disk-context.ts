@@ -51,6 +51,8 @@ function sameLeadingRows(fresh: Table, stored: Table): boolean {
 export class ReproduceContext implements AnalysisContext {
   /** Chain·generations simulated by this process. */
   simulatedChainGenerations = 0;
+  /** Chain·generations simulated to check read-back datasets (not counted above). */
+  checkChainGenerations = 0;
   readonly datasets: string[] = [];
   readonly records: PointRecord[] = [];
 
@@ -86,7 +88,7 @@ export class ReproduceContext implements AnalysisContext {
     const reused = this.readBack(spec, sidecarPath);
     if (reused !== null) {
       const checked = Math.min(READ_BACK_CHECK_CHAINS, spec.chains);
-      if (await this.sameAsThisBuild(spec, checked, reused.run.table)) {
+      if (await this.sameAsThisBuild(spec, reused.run, checked)) {
         this.settings.log(
           `${label}: read back from an earlier run of the same configuration (${reused.sidecar.chainGenerations.toExponential(2)} chain·generations; its first ${checked} chains simulated again by this build, identical)`,
         );
@@ -129,13 +131,30 @@ export class ReproduceContext implements AnalysisContext {
     return run;
   }
 
-  /** Simulates the first `chains` chains of `spec` again and compares them with the stored rows. */
-  private async sameAsThisBuild(spec: RunSpec, chains: number, stored: Table): Promise<boolean> {
+  /**
+   * Simulates the first `chains` chains of `spec` again, on the engine that made the stored
+   * dataset (auto might choose another for fewer chains, and GPU engines in float32 are
+   * not bit-identical to the CPU's), and compares them, trajectories included, with the
+   * stored rows. An engine not available here, or any failure, counts as a difference.
+   */
+  private async sameAsThisBuild(spec: RunSpec, stored: PointRun, chains: number): Promise<boolean> {
     const directory = mkdtempSync(join(tmpdir(), 'collapse-sim-read-back-'));
     try {
-      const check: RunSpec = { ...spec, chains, out: join(directory, 'check.arrow'), trajectories: null, shard: null };
-      await runSimulation(check, { signal: this.settings.signal });
-      return sameLeadingRows(readChainTable(check.out).table, stored);
+      const check: RunSpec = {
+        ...spec,
+        chains,
+        backend: stored.backend,
+        out: join(directory, 'check.arrow'),
+        trajectories: spec.trajectories === null ? null : { ...spec.trajectories, chains: Math.min(chains, spec.trajectories.chains), out: join(directory, 'check.trajectories.arrow') },
+        shard: null,
+      };
+      const result = await runSimulation(check, { signal: this.settings.signal });
+      this.checkChainGenerations += result.simulatedChainGenerations;
+      if (!sameLeadingRows(readChainTable(check.out).table, stored.table)) return false;
+      return result.trajectoriesOut === null || stored.trajectories === null || sameLeadingRows(readTrajectoryTable(result.trajectoriesOut), stored.trajectories);
+    } catch (error) {
+      if (this.settings.signal?.aborted === true) throw error;
+      return false;
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

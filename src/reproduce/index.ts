@@ -140,6 +140,7 @@ export async function reproduce(settings: ReproduceSettings & { readonly only: r
     seconds: (Date.now() - started.getTime()) / 1000,
     chainGenerations: experiments.reduce((total, experiment) => total + experiment.chainGenerations, 0),
     simulatedChainGenerations: context.simulatedChainGenerations,
+    readBackCheckChainGenerations: context.checkChainGenerations,
     experiments,
     report: context.path('REPORT.md'),
   };

@@ -116,7 +116,7 @@ function analyseIsing(runs: PlannedRun<MultiMeta>[], claims: Claim[], rows: stri
       claims.push(
         testedClaim({
           experiment: 'Mitigation, two parameters (Ising)',
-          claim: `Ising with θ₁ and θ₂ learned, ${mitigation.label}: the penalty keeps θ finite, so no chain is ever absorbed on a point mass (the penalty pulls θ towards 0, so the model stays away from the truth too).`,
+          claim: `Ising with θ₁ and θ₂ learned, ${mitigation.label}: the penalty keeps θ finite, so no chain is ever absorbed on a point mass. (Reported, not tested: the penalty pulls θ towards 0, so the model also settles away from the truth.)`,
           // True by construction of the penalised fit: it can fail only through a bug in it.
           origin: 'check',
           source: sourceOf(mitigation),
@@ -203,7 +203,7 @@ function analyseGaussian(runs: PlannedRun<MultiMeta>[], claims: Claim[], rows: s
       claims.push(
         testedClaim({
           experiment: 'Mitigation, two parameters (Gaussian)',
-          claim: `Gaussian with μ and σ² learned, ${mitigation.label} on θ = (μ/σ², −1/(2σ²)): the penalised fit keeps σ² ≥ √(λ/(2M)), so σ² cannot collapse; the penalty pulls θ₂ = −1/(2σ²) towards 0, so σ² is pushed above the truth (E σ² = ${fmt(meanVar.mean, 3)} against σ*² = 1 at t = ${generations}; no closed form, and whether it has settled is not tested).`,
+          claim: `Gaussian with μ and σ² learned, ${mitigation.label}, θ = (μ/σ², −1/(2σ²)): the penalised fit keeps σ² ≥ √(λ/(2M)), so σ² cannot collapse. (Reported, not tested: the penalty pulls θ₂ = −1/(2σ²) towards 0, σ² upwards; E σ² = ${fmt(meanVar.mean, 3)} against σ*² = 1 at t = ${generations}, no closed form.)`,
           // True by construction of the penalised fit: it can fail only through a bug in it.
           origin: 'check',
           source: sourceOf(mitigation),

@@ -11,9 +11,14 @@ const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(
 /** The columns of a table of claims (REPORT.md's, and the browser explorer's reproduce tab). */
 export const CLAIM_COLUMNS = ['experiment', 'claim', 'source', 'our number [95 %]', 'prediction', 'p', 'verdict'] as const;
 
+/** A verdict as the report words it: a consistency check holds or fails. */
+export function verdictText(claim: Claim): string {
+  return claim.origin === 'check' ? (claim.verdict === 'not supported' ? 'fails' : 'holds') : claim.verdict;
+}
+
 /** A claim's cells under CLAIM_COLUMNS, as text. */
 export function claimCells(claim: Claim): string[] {
-  return [claim.experiment, claim.claim, claim.source, claim.measured, claim.prediction, claim.pValue === null ? '—' : fmtP(claim.pValue), claim.verdict];
+  return [claim.experiment, claim.claim, claim.source, claim.measured, claim.prediction, claim.pValue === null ? '—' : fmtP(claim.pValue), verdictText(claim)];
 }
 
 export const ORIGIN_HEADINGS: Readonly<Record<ClaimOrigin, string>> = {
@@ -25,7 +30,7 @@ export const ORIGIN_HEADINGS: Readonly<Record<ClaimOrigin, string>> = {
 
 /** What the paper claims that no experiment here tests, and why. */
 const UNTESTED_PAPER_CLAIMS = [
-  "the paper's own equations of motion for the natural parameters (their text was not available to us: the project derives its own, tested below among this project's predictions)",
+  "the paper's own equations of motion for the natural parameters (their text was not available to us: the project derives its own, tested by the motion experiment among this project's predictions)",
   "the Ising model's Fig. 1(d) in the paper's own convention for the coupling (the published caption says only θ₂ ≠ 0; both conventions, and θ₂ held fixed and learned, are tested instead)",
 ];
 
@@ -74,10 +79,10 @@ export function reportMarkdown(result: ReproduceResult): string {
       (reused === 0
         ? '.'
         : reused === points.length
-          ? ` (all ${reused} points read back from earlier runs of the same configuration, whose simulation took ${hours(simulationSeconds)} in all, as each point's sidecar records; each read back only once its first ${READ_BACK_CHECK_CHAINS} chains, simulated again by this build, came out identical).`
-          : ` (${reused} of ${points.length} points read back from earlier runs of the same configuration, whose simulation took ${hours(readBackSeconds)} as each point's sidecar records, each once its first ${READ_BACK_CHECK_CHAINS} chains, simulated again by this build, came out identical; ${hours(simulationSeconds)} for all points).`),
+          ? ` (all ${reused} points read back from earlier runs of the same configuration, whose simulation took ${hours(simulationSeconds)} in all, as each point's sidecar records; each read back only once its first ${READ_BACK_CHECK_CHAINS} chains, simulated again by this build, came out identical: ${result.readBackCheckChainGenerations.toExponential(3)} chain·generations of checks, not counted above).`
+          : ` (${reused} of ${points.length} points read back from earlier runs of the same configuration, whose simulation took ${hours(readBackSeconds)} as each point's sidecar records, each once its first ${READ_BACK_CHECK_CHAINS} chains, simulated again by this build, came out identical (${result.readBackCheckChainGenerations.toExponential(3)} chain·generations of checks, not counted above); ${hours(simulationSeconds)} for all points).`),
     '',
-    `Every verdict is a test of the simulation at level ${ALPHA}: against an exact prediction or a bound (supported unless p < ${ALPHA}), or, for a claimed effect, against its negation (supported only if p < ${ALPHA}). "Supported up to finite-size corrections" means the ensemble resolves the known O(1/N·M) or O(1/M²) distance between the exact law and the limit the claim states. A statistic that is not finite is reported as such and fails its claim. Of the ${agreementCount} verdicts that test agreement, about ${fmt(agreementCount * ALPHA, 2)} would fail by chance at this level even if every prediction were exact: a verdict that fails is a reason to look again (another \`--seed\`), and is reported as it came out. The derivations are in docs/reproduction/theory.md of the collapse-sim repository, each checked against an independent computation in tests/reproduce/theory.test.ts. Every dataset is an Arrow IPC file with its full configuration in the schema metadata: re-run or re-analyse any point with \`collapse-sim summarize|plot|export\`.`,
+    `Every verdict is a test of the simulation at level ${ALPHA}: against an exact prediction or a bound (supported unless p < ${ALPHA}), or, for a claimed effect, against its negation (supported only if p < ${ALPHA}). "Supported up to finite-size corrections" means the simulation agrees with the exact finite law while the ensemble resolves that law's known distance from the limit the claim states (Fig. 1(b)). A statistic that is not finite is reported as such and fails its claim. Of the ${agreementCount} verdicts that test agreement, about ${fmt(agreementCount * ALPHA, 2)} would fail by chance at this level even if every prediction were exact: a verdict that fails is a reason to look again (another \`--seed\`), and is reported as it came out. The derivations are in docs/reproduction/theory.md of the collapse-sim repository, each checked against an independent computation in tests/reproduce/theory.test.ts. Every dataset is an Arrow IPC file with its full configuration in the schema metadata: re-run or re-analyse any point with \`collapse-sim summarize|plot|export\`.`,
     '',
     '## Verdicts',
     '',
@@ -129,7 +134,7 @@ export function reportMarkdown(result: ReproduceResult): string {
     for (const figure of experiment.figures.filter((path) => path.endsWith('.png'))) lines.push(`![${experiment.title}](${figure})`, '');
     for (const claim of experiment.claims) {
       lines.push(
-        `- **${claim.verdict}** — ${claim.claim}`,
+        `- **${verdictText(claim)}** — ${claim.claim}`,
         `  - source: ${claim.source}`,
         `  - ours: ${claim.measured}`,
         `  - predicted: ${claim.prediction}`,

@@ -9,7 +9,7 @@ import { IsingLevels } from '../../src/families/ising/index.js';
 import { gaussianTheory } from '../../src/families/gaussian/index.js';
 import { chiSquaredSurvival, logGamma, regularizedGammaP, regularizedGammaQ } from '../../src/math/special.js';
 import { resolveRunSpec } from '../../src/spec/run-spec.js';
-import { binomialPmf, wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';
+import { binomialPmf, UNLIMITED, wrightFisherAbsorption } from '../../src/stats/wright-fisher.js';
 import { binomialTwoSided, binomialUpperTail, boundedZTestP, bonferroni, verdictOf } from '../../src/reproduce/context.js';
 import { finiteSizeBound } from '../../src/reproduce/fig1.js';
 import { wrapToWidth } from '../../src/reproduce/figures.js';
@@ -64,9 +64,9 @@ describe('diffusion limit of the Wright–Fisher absorption time', () => {
     expect(diffusionSurvival(12, 0.5) / (6 * 0.25 * Math.exp(-12))).toBeCloseTo(1, 10);
   });
 
-  it('is within finiteSizeBound(copies) = 2/copies of the exact Wright–Fisher law, and closer as copies grow', () => {
-    const distances = [100, 250, 500].map((copies) => {
-      const law = wrightFisherAbsorption(copies, 0.5, 8 * copies);
+  it('is within finiteSizeBound(copies) = (0.5 + 0.25 ln copies)/copies of the exact Wright–Fisher law, and closer as copies grow', () => {
+    const distances = [100, 250, 500, 1000].map((copies) => {
+      const law = wrightFisherAbsorption(copies, 0.5, 8 * copies, UNLIMITED);
       let distance = 0;
       for (let t = 0; t <= 8 * copies; t++) distance = Math.max(distance, Math.abs(law.cdfAt(t) - (1 - diffusionSurvival(t / copies, 0.5))));
       expect(distance, `${copies} copies`).toBeLessThanOrEqual(finiteSizeBound(copies));
@@ -74,6 +74,9 @@ describe('diffusion limit of the Wright–Fisher absorption time', () => {
     });
     expect(distances[1]).toBeLessThan(distances[0]);
     expect(distances[2]).toBeLessThan(distances[1]);
+    expect(distances[3]).toBeLessThan(distances[2]);
+    // Why not c/copies: the distance times copies grows with ln(copies).
+    expect(distances[3] * 1000).toBeGreaterThan(distances[0] * 100 + 0.3);
   });
 });
 
