@@ -31,7 +31,6 @@ import {
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-
 /** Whether the first rows of `stored` are those of `fresh`, cell for cell (NaN equal to NaN). */
 function sameLeadingRows(fresh: Table, stored: Table): boolean {
   if (stored.numRows < fresh.numRows) return false;

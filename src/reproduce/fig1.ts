@@ -252,7 +252,9 @@ export const fig1b = defineExperiment<Fig1bMeta>({
     const curveNames = [LIMIT, ...points.map((p) => `N = ${p.spins}, M = ${p.samples}`)];
     const palette = ['#1f77b4', '#aec7e8', '#17becf', '#ff7f0e', '#ffbb78', '#d62728', '#2ca02c', '#98df8a', '#9467bd'];
     const critical = ksCritical(chains, familyWise);
-    const colour = { field: 'curve', type: 'nominal' as const, title: null, scale: { domain: curveNames, range: ['#000000', ...palette] } };
+    // One legend for both panels: the same legend properties in each, so Vega-Lite merges them.
+    const legend = { ...LINE_LEGEND, orient: 'none' as const, legendX: 330, legendY: 150 };
+    const colour = { field: 'curve', type: 'nominal' as const, title: null, scale: { domain: curveNames, range: ['#000000', ...palette] }, legend };
     const spec: TopLevelSpec = {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: figureTitle(
@@ -275,13 +277,13 @@ export const fig1b = defineExperiment<Fig1bMeta>({
           encoding: {
             x: { field: 'x', type: 'quantitative', title: null, scale: { domain: [0, 6] } },
             y: { field: 'F', type: 'quantitative', title: 'P(τ/(N·M) ≤ x)', scale: { domain: [0, 1] } },
-            color: { ...colour, legend: { ...LINE_LEGEND, orient: 'none', legendX: 330, legendY: 150 } },
+            color: colour,
             strokeDash: {
               field: 'curve',
               type: 'nominal',
               title: null,
               scale: { domain: curveNames, range: curveNames.map((name) => [...KIND_DASH.range[name === LIMIT ? 1 : 0]]) },
-              legend: { ...LINE_LEGEND, orient: 'none', legendX: 330, legendY: 150 },
+              legend,
             },
             strokeWidth: { condition: { test: `datum.curve === '${LIMIT}'`, value: 2.2 }, value: 1.5 },
           },
@@ -297,7 +299,7 @@ export const fig1b = defineExperiment<Fig1bMeta>({
               encoding: {
                 x: { field: 'x', type: 'quantitative', title: 'τ / (N·M)  (generations per copy)', scale: { domain: [0, 6] } },
                 y: { field: 'residual', type: 'quantitative', title: 'empirical − exact CDF' },
-                color: { ...colour, legend: null },
+                color: colour,
               },
             },
           ],
