@@ -40,7 +40,6 @@ import { diffusionSurvival, wrightFisherTail } from './theory.js';
 const PRL_FIG1 = `${SOURCES.prl}, Fig. 1`;
 /** Every chain runs to absorption or this many N·M: P(τ > 12 N·M) ≈ 1.5 e^{−12} ≈ 10⁻⁵ at θ₂ = 0. */
 export const HORIZON_IN_NM = 12;
-/** The largest N·M for which the exact Wright–Fisher law is computed beside the diffusion limit (its cost grows as (N·M)³). */
 /**
  * Up to here the exact Wright–Fisher law of τ is computed and tested (2000 copies: ~40 s on
  * one core, once for both points); beyond, only the diffusion limit with its finite-size allowance.
@@ -186,6 +185,7 @@ export const fig1b = defineExperiment<Fig1bMeta>({
     const exactLaws = new Map<number, ReturnType<typeof wrightFisherAbsorption>>();
     const residuals: { x: number; residual: number; curve: string }[] = [];
     const familyWise = ALPHA / runs.length;
+    const critical = ksCritical(chains, familyWise);
     for (const { meta, run } of runs) {
       const { spins, samples } = meta;
       const copies = spins * samples;
@@ -194,11 +194,11 @@ export const fig1b = defineExperiment<Fig1bMeta>({
       const asIntegers = Int32Array.from(times, (t) => (Number.isNaN(t) ? horizon + 1 : t));
       const diffusionCdf = Float64Array.from({ length: horizon + 1 }, (_, t) => 1 - diffusionSurvival(t / copies, 0.5));
       const test = ksDiscrete(asIntegers, diffusionCdf);
-      const resolvable = finiteSizeBound(copies) >= ksCritical(chains, familyWise) / 10;
+      const resolvable = finiteSizeBound(copies) >= critical / 10;
       if ((copies <= EXACT_LAW_CHEAP_COPIES || (copies <= EXACT_LAW_MAX_COPIES && resolvable)) && !exactLaws.has(copies)) exactLaws.set(copies, wrightFisherAbsorption(copies, 0.5, horizon, UNLIMITED));
       const law = exactLaws.get(copies) ?? null;
       const exact = law === null ? null : ksDiscrete(asIntegers, Float64Array.from({ length: horizon + 1 }, (_, t) => law.cdfAt(t)));
-      const bound = finiteSizeBound(copies) + ksCritical(chains, familyWise);
+      const bound = finiteSizeBound(copies) + critical;
       points.push({ spins, samples, times, distance: test.statistic, pValue: test.pValue, withinBound: test.statistic <= bound, exactP: exact === null ? null : exact.pValue });
       const sorted = Float64Array.from(times.filter((t) => !Number.isNaN(t))).sort();
       let at = 0;
@@ -251,7 +251,7 @@ export const fig1b = defineExperiment<Fig1bMeta>({
     const meanLimit = 2 * Math.LN2;
     const curveNames = [LIMIT, ...points.map((p) => `N = ${p.spins}, M = ${p.samples}`)];
     const palette = ['#1f77b4', '#aec7e8', '#17becf', '#ff7f0e', '#ffbb78', '#d62728', '#2ca02c', '#98df8a', '#9467bd'];
-    const critical = ksCritical(chains, familyWise);
+    const exactUpTo = Math.max(...exactLaws.keys());
     // One legend for both panels: the same legend properties in each, so Vega-Lite merges them.
     const legend = { ...LINE_LEGEND, orient: 'none' as const, legendX: 330, legendY: 150 };
     const colour = { field: 'curve', type: 'nominal' as const, title: null, scale: { domain: curveNames, range: ['#000000', ...palette] }, legend };
@@ -261,7 +261,7 @@ export const fig1b = defineExperiment<Fig1bMeta>({
         'Fig. 1(b): convergence time to full polarisation over N·M',
         [
           `Ising, θ₂ = 0, φ̄₁,₀ = 0; ${chains} chains per (N, M); top: empirical CDF of τ/(N·M) (solid) and the Wright–Fisher diffusion limit (dashed black, one curve for every N, M)`,
-          `bottom: empirical CDF minus the exact Wright–Fisher CDF with N·M copies (minus the limit where N·M > ${Math.max(...exactLaws.keys())}); grey dashed: ± the KS critical distance at level ${ALPHA}/${runs.length}`,
+          `bottom: empirical CDF minus the exact Wright–Fisher CDF with N·M copies (minus the limit where N·M > ${exactUpTo}); grey dashed: ± the KS critical distance at level ${ALPHA}/${runs.length}`,
           context.captionLine(),
         ],
         560,
@@ -314,19 +314,19 @@ export const fig1b = defineExperiment<Fig1bMeta>({
         claim: 'The law of the convergence time divided by N·M is one curve for N ∈ {5, 10, 20} × M ∈ {50, 100, 200}: the Wright–Fisher prediction with N·M copies.',
         origin: 'paper',
         source: `${PRL_FIG1}(b)`,
-        measured: `KS against the exact law of τ at the ${exactPoints.length} points with N·M ≤ ${Math.max(...exactLaws.keys())}: Bonferroni p = ${fmtP(exactP)}; largest KS distance to the diffusion limit ${fmt(worst.distance, 3)} (N = ${worst.spins}, M = ${worst.samples}); points with equal N·M = 1000 agree pairwise (two-sample KS p = ${pairTests.map((p) => fmtP(p.test.pValue)).join(', ')})`,
+        measured: `KS against the exact law of τ at the ${exactPoints.length} points with N·M ≤ ${exactUpTo}: Bonferroni p = ${fmtP(exactP)}; largest KS distance to the diffusion limit ${fmt(worst.distance, 3)} (N = ${worst.spins}, M = ${worst.samples}); points with equal N·M = 1000 agree pairwise (two-sample KS p = ${pairTests.map((p) => fmtP(p.test.pValue)).join(', ')})`,
         prediction: `the exact Wright–Fisher law with N·M copies at each point; one curve in the limit, 1 − S(x, ½) of Kimura's diffusion (mean ${fmt(meanLimit)}), which the exact law approaches within (0.5 + 0.25 ln N·M)/(N·M) (its distance here: ${lawDistances.map((d) => `${fmt(d.distance, 2)} at ${d.copies} copies`).join(', ')})`,
         verdict: !exactAgrees ? 'not supported' : limitP >= ALPHA ? 'supported' : 'supported up to finite-size corrections',
         test: 'agreement',
         pValue: bonferroni([exactP, pairsP]),
-        basis: `KS of each point with N·M ≤ ${Math.max(...exactLaws.keys())} against its exact law, Bonferroni over ${exactPoints.length}: p = ${fmtP(exactP)}; pairwise KS of the N·M = 1000 points, Bonferroni over ${pairTests.length}: p = ${fmtP(pairsP)} (level ${ALPHA})${beyond.length > 0 ? `; beyond, ${beyondWithin ? 'every' : 'not every'} distance to the limit within (0.5 + 0.25 ln N·M)/(N·M) + the KS critical value (${beyond.map((p) => `N = ${p.spins}, M = ${p.samples}`).join('; ')})` : ''}. Against the limit itself: KS Bonferroni p = ${fmtP(limitP)}${limitP >= ALPHA ? '' : ', the O(1/(N·M)) distance this ensemble resolves: hence "up to finite-size corrections"'}${allWithin ? '' : '; not every distance to the limit within its allowance'}`,
+        basis: `KS of each point with N·M ≤ ${exactUpTo} against its exact law, Bonferroni over ${exactPoints.length}: p = ${fmtP(exactP)}; pairwise KS of the N·M = 1000 points, Bonferroni over ${pairTests.length}: p = ${fmtP(pairsP)} (level ${ALPHA})${beyond.length > 0 ? `; beyond, ${beyondWithin ? 'every' : 'not every'} distance to the limit within (0.5 + 0.25 ln N·M)/(N·M) + the KS critical value (${beyond.map((p) => `N = ${p.spins}, M = ${p.samples}`).join('; ')})` : ''}. Against the limit itself: KS Bonferroni p = ${fmtP(limitP)}${limitP >= ALPHA ? '' : ', the finite-size distance this ensemble resolves: hence "up to finite-size corrections"'}${allWithin ? '' : '; not every distance to the limit within its allowance'}`,
       },
     ];
     return {
       id: 'fig1b',
       title: 'Fig. 1(b) — convergence time over N·M',
       body: [
-        `For each (N, M), ${chains} chains of the Ising model with θ₂ = 0 and only θ₁ learned, started at φ̄₁,₀ = 0, run to absorption (at most ${HORIZON_IN_NM}·N·M generations; chains not absorbed by then are censored). The prediction is the neutral Wright–Fisher chain with N·M copies; its diffusion limit in the time x = τ/(N·M) is one curve, S(x) = Σ_{i odd} 4(2i+1)/(i(i+1)) · ¼ P′_i(0) e^{−i(i+1)x/2}, with mean 2 ln 2 = ${fmt(meanLimit)}. The verdict tests each point against the exact Wright–Fisher law (transition matrix) where it is computed — always up to N·M = ${EXACT_LAW_CHEAP_COPIES}, and up to ${EXACT_LAW_MAX_COPIES} where its distance to the limit reaches a tenth of the KS critical distance, so that it could matter (here up to ${Math.max(...exactLaws.keys())}) — and the points beyond against the limit, within its finite-size allowance.`,
+        `For each (N, M), ${chains} chains of the Ising model with θ₂ = 0 and only θ₁ learned, started at φ̄₁,₀ = 0, run to absorption (at most ${HORIZON_IN_NM}·N·M generations; chains not absorbed by then are censored). The prediction is the neutral Wright–Fisher chain with N·M copies; its diffusion limit in the time x = τ/(N·M) is one curve, S(x) = Σ_{i odd} 4(2i+1)/(i(i+1)) · ¼ P′_i(0) e^{−i(i+1)x/2}, with mean 2 ln 2 = ${fmt(meanLimit)}. The verdict tests each point against the exact Wright–Fisher law (transition matrix) where it is computed — always up to N·M = ${EXACT_LAW_CHEAP_COPIES}, and up to ${EXACT_LAW_MAX_COPIES} where its distance to the limit reaches a tenth of the KS critical distance, so that it could matter (here up to ${exactUpTo}) — and the points beyond against the limit, within its finite-size allowance.`,
         '',
         markdownTable(['N', 'M', 'N·M', 'chains', 'censored', 'mean τ/(N·M) [95 %]', 'KS D vs limit', 'p', 'KS vs exact WF (p)'], rows),
       ].join('\n'),

@@ -6,7 +6,7 @@
  * Markov chain, theory.ts); the Beta law of the diffusion approximation is shown beside it.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { chiSquareGoodnessOfFit, ksDiscrete } from '../stats/hypothesis.js';
+import { chiSquareGoodnessOfFit, ksDiscreteCounts } from '../stats/hypothesis.js';
 import { wilsonInterval } from '../stats/wilson.js';
 import { logGamma } from '../math/special.js';
 import {
@@ -160,9 +160,7 @@ export const mitigation = defineExperiment<MitigationMeta>({
       // distance and the first two moments are tested beside it.
       const lawCdf = new Float64Array(n + 1);
       for (let c = 0, total = 0; c <= n; c++) lawCdf[c] = total += law.probabilities[c];
-      const latticeIndices = new Int32Array(chains - offLattice);
-      for (let c = 0, at = 0; c <= n; c++) latticeIndices.fill(c, at, (at += counts[c]));
-      const ks = ksDiscrete(latticeIndices, lawCdf);
+      const ks = ksDiscreteCounts(counts, chains - offLattice, lawCdf);
       const endP = binomialTwoSided(endCount, chains, endExact);
       const degenerateP = binomialTwoSided(degenerate, chains, degenerateExact);
       const mean = meanEstimate(final);

@@ -48,9 +48,12 @@ export function tally(claims: readonly Claim[], origin: ClaimOrigin): { supporte
   return { supported: mine.filter((claim) => claim.verdict !== 'not supported').length, total: mine.length };
 }
 
+/** The origins a headline counts: every group of claims, and the checks where there are any. */
+const countedOrigins = (claims: readonly Claim[]): ClaimOrigin[] => CLAIM_ORIGINS.filter((origin) => origin !== 'check' || tally(claims, origin).total > 0);
+
 /** One line per origin, for the CLI's summary and the report's head. */
 export function headline(claims: readonly Claim[]): string {
-  return CLAIM_ORIGINS.filter((origin) => origin !== 'check' || tally(claims, origin).total > 0)
+  return countedOrigins(claims)
     .map((origin) => {
       const { supported, total } = tally(claims, origin);
       return `${ORIGIN_NAMES[origin]} ${supported} of ${total} ${origin === 'check' ? 'hold' : 'supported'}`;
@@ -86,7 +89,7 @@ export function reportMarkdown(result: ReproduceResult): string {
     '',
     '## Verdicts',
     '',
-    ...CLAIM_ORIGINS.filter((origin) => origin !== 'check' || tally(claims, origin).total > 0).map((origin) => {
+    ...countedOrigins(claims).map((origin) => {
       const { supported, total } = tally(claims, origin);
       return origin === 'check' ? `- Consistency checks (not counted above): ${supported} of ${total} hold.` : `- **${ORIGIN_HEADINGS[origin]}: ${supported} of ${total} supported.**`;
     }),

@@ -30,10 +30,14 @@ export function ksOneSample(samples: ArrayLike<number>, cdf: (x: number) => numb
  * values ≥ cdf.length count as beyond the horizon, where the CDF is taken as 1 − P(beyond).
  */
 export function ksDiscrete(samples: ArrayLike<number>, cdf: ArrayLike<number>): TestResult {
-  const n = samples.length;
+  const counts = new Float64Array(cdf.length);
+  for (let i = 0; i < samples.length; i++) if (samples[i] < cdf.length) counts[samples[i]]++;
+  return ksDiscreteCounts(counts, samples.length, cdf);
+}
+
+/** ksDiscrete from the samples' counts at 0..cdf.length−1, of n samples in all. */
+export function ksDiscreteCounts(counts: ArrayLike<number>, n: number, cdf: ArrayLike<number>): TestResult {
   const horizon = cdf.length;
-  const counts = new Float64Array(horizon);
-  for (let i = 0; i < n; i++) if (samples[i] < horizon) counts[samples[i]]++;
   let cumulative = 0;
   let distance = 0;
   for (let t = 0; t < horizon; t++) {
